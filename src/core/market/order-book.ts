@@ -1,0 +1,80 @@
+/**
+ * The simulated order book of one instrument. Levels sit every `levelGapTicks` around the fair
+ * price; each level's size is a hash of (price, generation), and a level's generation moves on
+ * every REFRESH ticks at a phase of its own, so about one level in REFRESH changes per tick and
+ * the book is a pure function of (fair price, tick index). `u` counts published versions.
+ * @see ../shared/reference/bybit-v5-facts.md §7.4 and §8.6 (orderbook)
+ */
+import { hashUniform, hashNormal } from '../random.js';
+import type { BookSpec } from '../seed.js';
+
+const REFRESH = 10;
+
+export interface BookSide {
+  /** Prices in ticks: bids descending, asks ascending. */
+  readonly ticks: number[];
+  /** Sizes in quantity steps, parallel to ticks. */
+  readonly steps: number[];
+}
+
+export class SimBook {
+  readonly bids: BookSide = { ticks: [], steps: [] };
+  readonly asks: BookSide = { ticks: [], steps: [] };
+  /** Update id: +1 per published change. */
+  u = 0;
+  /** Exchange time (ms) of the last change. */
+  ts = 0;
+  private readonly levelSteps: number;
+
+  constructor(
+    private readonly seed: number,
+    private readonly spec: BookSpec,
+    levelQtyInSteps: number,
+  ) {
+    this.levelSteps = Math.max(1, levelQtyInSteps);
+  }
+
+  get depth(): number {
+    return this.spec.depth;
+  }
+
+  bestBidTicks(): number | undefined {
+    return this.bids.ticks[0];
+  }
+
+  bestAskTicks(): number | undefined {
+    return this.asks.ticks[0];
+  }
+
+  /** Rebuilds the book around `midTicks` (a float) for tick `tickIndex`. */
+  rebuild(midTicks: number, tickIndex: number, time: number): void {
+    const spread = this.spec.spreadTicks;
+    const gap = this.spec.levelGapTicks;
+    const bestBid = Math.max(1, Math.round(midTicks - spread / 2));
+    const bestAsk = bestBid + spread;
+    this.fill(this.bids, bestBid, -gap, tickIndex);
+    this.fill(this.asks, bestAsk, gap, tickIndex);
+    this.u += 1;
+    this.ts = time;
+  }
+
+  private fill(side: BookSide, best: number, direction: number, tickIndex: number): void {
+    const depth = this.spec.depth;
+    side.ticks.length = 0;
+    side.steps.length = 0;
+    for (let i = 0; i < depth; i++) {
+      const price = best + i * direction;
+      if (price <= 0) break;
+      side.ticks.push(price);
+      side.steps.push(this.levelSize(price, i, tickIndex));
+    }
+  }
+
+  private levelSize(price: number, distance: number, tickIndex: number): number {
+    const phase = Math.floor(hashUniform(this.seed, price, 7) * REFRESH);
+    const generation = Math.floor((tickIndex + phase) / REFRESH);
+    const z = hashNormal(this.seed, price, generation);
+    const size = this.levelSteps * Math.exp(0.6 * z - 0.18) * (1 + distance / 25);
+    return Math.max(1, Math.round(size));
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * The REST application. createHttpApp never listens: the composition root (runtime/) owns the
+ * server. Routes are dispatched by one map lookup; the body is read raw (signatures cover the
+ * exact bytes) and parsed here, so a bad body never reaches the core.
+ */
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import { rawQueryOf } from '../auth/signing.js';
+import type { Exchange } from '../core/exchange.js';
+import { ExchangeError, errors } from '../core/errors.js';
+import type { RateLimiter } from '../limits/rate-limits.js';
+import { authenticate } from './auth.js';
+import { errorEnvelope, okEnvelope, type Envelope } from './envelope.js';
+import { Params } from './params.js';
+import type { RouteDef } from './route.js';
+import { accountRoutes } from './routes/v5/account.js';
+import { categoryOf, marketRoutes } from './routes/v5/market.js';
+
+export interface HttpOptions {
+  maxBodyBytes: number;
+  invalidKeyHttpStatus: number;
+}
+
+export interface HttpDeps {
+  exchange: () => Exchange;
+  logger: Logger;
+  rateLimiter: RateLimiter;
+  options: HttpOptions;
+  /** Extra routers mounted before the v5 dispatcher (the admin API). */
+  mount?: (app: Express) => void;
+}
+
+export const V5_ROUTES: readonly RouteDef[] = [...marketRoutes, ...accountRoutes];
+
+interface RequestState {
+  started: bigint;
+  account?: string;
+}
+
+const stateOf = new WeakMap<Request, RequestState>();
+
+export function createHttpApp(deps: HttpDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('query parser', false);
+
+  const routes = new Map<string, RouteDef>();
+  for (const r of V5_ROUTES) routes.set(`${r.method} ${r.path}`, r);
+
+  app.use((req, res, next) => {
+    const state: RequestState = { started: process.hrtime.bigint() };
+    stateOf.set(req, state);
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - state.started) / 1e6;
+      deps.logger.info(
+        { method: req.method, path: req.path, status: res.statusCode, latencyMs: Math.round(ms * 100) / 100, account: state.account },
+        'request',
+      );
+    });
+    next();
+  });
+
+  deps.mount?.(app);
+
+  app.use((req, res, next) => {
+    const route = routes.get(`${req.method} ${req.path}`);
+    if (!route) {
+      next();
+      return;
+    }
+    handle(route, req, res, deps).catch(next);
+  });
+
+  app.use((req, res) => {
+    const exchange = deps.exchange();
+    const err = errors.routeNotFound(req.method, req.path);
+    res.status(err.httpStatus).json(errorEnvelope(err.retCode, err.retMsg, exchange.now()));
+  });
+
+  // Last resort: nothing thrown inside a handler may become an HTML 500 page.
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    deps.logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
+    const e = errors.serverError();
+    if (!res.headersSent) res.status(500).json(errorEnvelope(e.retCode, e.retMsg, deps.exchange().now()));
+  });
+
+  return app;
+}
+
+async function handle(route: RouteDef, req: Request, res: Response, deps: HttpDeps): Promise<void> {
+  const exchange = deps.exchange();
+  let body: Envelope;
+  try {
+    let params: Params;
+    let payload: string;
+    if (route.method === 'POST') {
+      payload = await readBody(req, deps.options.maxBodyBytes);
+      params = new Params(parseJsonObject(payload));
+    } else {
+      payload = rawQueryOf(req.originalUrl);
+      params = Params.fromQuery(payload);
+    }
+    let account;
+    if (route.access !== 'public') {
+      account = authenticate({
+        apiKey: req.get('x-bapi-api-key'),
+        timestamp: req.get('x-bapi-timestamp'),
+        sign: req.get('x-bapi-sign'),
+        recvWindow: req.get('x-bapi-recv-window'),
+        payload,
+        access: route.access,
+        serverTime: exchange.now(),
+        lookup: (key) => exchange.accountByApiKey(key),
+        invalidKeyHttpStatus: deps.options.invalidKeyHttpStatus,
+      });
+      const state = stateOf.get(req);
+      if (state) state.account = account.name;
+      const category = (route.limitCategory ?? categoryOf)(params);
+      const limit = deps.rateLimiter.take(exchange.now(), account.uid, route.path, category);
+      res.setHeader('X-Bapi-Limit', String(limit.limit));
+      res.setHeader('X-Bapi-Limit-Status', String(limit.remaining));
+      res.setHeader('X-Bapi-Limit-Reset-Timestamp', String(limit.resetAt));
+    }
+    const out = route.handler({ params, exchange, account });
+    body = okEnvelope(out.result, exchange.now(), out.retMsg ?? 'OK', out.retExtInfo ?? {});
+  } catch (err) {
+    if (!(err instanceof ExchangeError)) throw err;
+    res.status(err.httpStatus);
+    // The rest of an oversized body is never read: close rather than leave it on the socket.
+    if (err.httpStatus === 413) res.setHeader('Connection', 'close');
+    body = errorEnvelope(err.retCode, err.retMsg, exchange.now());
+  }
+  res.setHeader('Timenow', String(body.time));
+  res.json(body);
+}
+
+/** Reads the raw body up to `limit` bytes; more is refused without buffering it. */
+function readBody(req: Request, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number.parseInt(req.get('content-length') ?? '', 10);
+    if (Number.isFinite(declared) && declared > limit) {
+      req.resume();
+      reject(errors.bodyTooLarge(limit));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > limit) {
+        failed = true;
+        reject(errors.bodyTooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!failed) resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    req.on('error', (e) => {
+      if (!failed) reject(e);
+    });
+  });
+}
+
+function parseJsonObject(text: string): Record<string, unknown> {
+  if (text.trim() === '') throw errors.param('request body is empty; send a JSON object such as {"category":"linear"}');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw errors.param(`request body is not valid JSON (${(e as Error).message}); send a JSON object`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw errors.param('request body must be a JSON object, not an array or a bare value');
+  }
+  return value as Record<string, unknown>;
+}

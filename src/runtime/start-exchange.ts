@@ -1,0 +1,187 @@
+/**
+ * The composition root: builds clock, exchange, HTTP app and admin API from a config and a
+ * scenario, and is the only place that listens. The CLI and every test call startExchange().
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { createAdminRouter } from '../admin/admin-app.js';
+import { packageRoot, resolveConfig, type ConfigInput, type DaemonConfig } from '../config/daemon-config.js';
+import { loadScenarioFile, parseScenario, scenarioToSeed, type ScenarioLoadResult, type ScenarioProblem } from '../config/scenario/load.js';
+import type { Scenario } from '../config/scenario/schema.js';
+import { ManualClock, type Clock } from '../core/clock.js';
+import { Exchange } from '../core/exchange.js';
+import { createHttpApp } from '../http/app.js';
+import { RateLimiter } from '../limits/rate-limits.js';
+import { createLogger } from './logger.js';
+import { SystemClock } from './system-clock.js';
+
+export class ScenarioLoadError extends Error {
+  constructor(readonly problems: ScenarioProblem[]) {
+    super(`scenario has ${problems.length} problem(s): ${problems.map((p) => `${p.file}:${p.line}:${p.column} ${p.path} ${p.message}`).join('; ')}`);
+    this.name = 'ScenarioLoadError';
+  }
+}
+
+export interface StartOptions {
+  /** Config sources below flags; the CLI passes env and file here, embedders usually nothing. */
+  env?: ConfigInput;
+  configFile?: string;
+  /** Highest-precedence settings (flags, or an embedder's options). */
+  port?: number;
+  host?: string;
+  seed?: number;
+  logLevel?: DaemonConfig['logLevel'];
+  logFormat?: DaemonConfig['logFormat'];
+  /** A scenario file path, or YAML text. Default: the config's scenario (scenarios/default.yaml). */
+  scenario?: string | { yaml: string; name?: string };
+  /** A ready logger (tests pass a silent one). */
+  logger?: Logger;
+}
+
+export interface RunningExchange {
+  readonly restUrl: string;
+  readonly wsUrl: string;
+  readonly adminUrl: string;
+  readonly host: string;
+  readonly port: number;
+  readonly config: DaemonConfig;
+  /** The live exchange (replaced on reset: always read it through this getter). */
+  readonly exchange: Exchange;
+  readonly clock: Clock;
+  readonly scenarioFile: string;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export function readPackageVersion(): string {
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: string };
+  return pkg.version ?? '0.0.0';
+}
+
+function loadScenario(source: StartOptions['scenario'], config: DaemonConfig): { result: ScenarioLoadResult; file: string } {
+  if (source !== undefined && typeof source !== 'string') {
+    const file = source.name ?? '<inline scenario>';
+    return { result: parseScenario(source.yaml, file), file };
+  }
+  const file = source ?? config.scenario;
+  return { result: loadScenarioFile(file), file };
+}
+
+interface Built {
+  clock: Clock;
+  exchange: Exchange;
+}
+
+function build(scenario: Scenario, config: DaemonConfig): Built {
+  const { seed, clock: clockSpec } = scenarioToSeed(scenario, { now: Date.now(), seedOverride: config.seed });
+  const clock: Clock =
+    clockSpec.mode === 'manual'
+      ? new ManualClock(clockSpec.startTime)
+      : new SystemClock(clockSpec.fixedStart ? clockSpec.startTime : undefined, clockSpec.speed);
+  const exchange = new Exchange({ ...seed, startTime: clock.now() }, clock);
+  exchange.start();
+  return { clock, exchange };
+}
+
+export async function startExchange(opts: StartOptions = {}): Promise<RunningExchange> {
+  const flags: ConfigInput = {
+    port: opts.port,
+    host: opts.host,
+    seed: opts.seed,
+    logLevel: opts.logLevel,
+    logFormat: opts.logFormat,
+    scenario: typeof opts.scenario === 'string' ? opts.scenario : undefined,
+  };
+  const config = resolveConfig({ file: opts.configFile, env: opts.env, flags });
+  const { result, file } = loadScenario(opts.scenario, config);
+  if (!result.ok) throw new ScenarioLoadError(result.problems);
+  const scenario = result.scenario;
+  const logger = opts.logger ?? createLogger(config.logLevel, config.logFormat);
+  const version = readPackageVersion();
+  const startedAt = Date.now();
+
+  let current = build(scenario, config);
+  const rateLimiter = new RateLimiter();
+  let port: number | undefined;
+
+  const reset = () => {
+    current.exchange.stop();
+    current = build(scenario, config);
+    rateLimiter.reset();
+    logger.info({ scenario: file }, 'state reset to the loaded scenario');
+  };
+
+  const app = createHttpApp({
+    exchange: () => current.exchange,
+    logger,
+    rateLimiter,
+    options: { maxBodyBytes: config.maxBodyBytes, invalidKeyHttpStatus: config.invalidKeyHttpStatus },
+    mount: (a) =>
+      a.use(
+        '/__admin',
+        createAdminRouter({
+          version,
+          startedAt,
+          uptimeMs: () => Date.now() - startedAt,
+          ports: () => ({ http: port }),
+          state: () => current.exchange.stateView(),
+          reset,
+        }),
+      ),
+  });
+
+  const server: Server = createServer(app);
+  const sockets = new Set<Socket>();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  // WebSocket streams arrive in a later version; until then every upgrade is refused plainly.
+  server.on('upgrade', (_req, socket: Socket) => {
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
+  server.on('clientError', (_err, socket: Socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
+
+  await new Promise<void>((resolveListen, rejectListen) => {
+    server.once('error', rejectListen);
+    server.listen(config.port, config.host, () => {
+      server.off('error', rejectListen);
+      resolveListen();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+  const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const base = `${hostForUrl}:${port}`;
+  logger.debug({ scenario: file, port }, 'listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    restUrl: `http://${base}`,
+    wsUrl: `ws://${base}`,
+    adminUrl: `http://${base}/__admin`,
+    host: config.host,
+    port,
+    config,
+    get exchange() {
+      return current.exchange;
+    },
+    get clock() {
+      return current.clock;
+    },
+    scenarioFile: file,
+    reset,
+    close() {
+      closing ??= new Promise<void>((done) => {
+        current.exchange.stop();
+        server.close(() => done());
+        for (const s of sockets) s.destroy();
+      });
+      return closing;
+    },
+  };
+}
