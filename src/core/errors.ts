@@ -36,6 +36,7 @@ export const ERROR_CATALOG = {
   serverError: { retCode: 10016, summary: 'Internal error (a bug in the mock: please report it)' },
   routeNotFound: { retCode: 10017, summary: 'No such path or method', httpStatus: 404 },
   bodyTooLarge: { retCode: 10001, summary: 'Request body larger than the configured limit', httpStatus: 413 },
+  leverageNotModified: { retCode: 110043, summary: 'set-leverage with the leverage already in force' },
 } as const satisfies Record<string, CatalogEntry>;
 
 export type ErrorName = keyof typeof ERROR_CATALOG;
@@ -89,6 +90,9 @@ export const errors = {
   },
   routeNotFound(method: string, path: string): ExchangeError {
     return make('routeNotFound', `Route not found: ${method} ${path} is not a Bybit v5 endpoint served by this mock.`);
+  },
+  leverageNotModified(): ExchangeError {
+    return make('leverageNotModified', 'leverage not modified');
   },
   bodyTooLarge(limit: number): ExchangeError {
     return make('bodyTooLarge', `params error: request body exceeds ${limit} bytes; send a smaller JSON body.`);

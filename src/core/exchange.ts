@@ -248,6 +248,33 @@ export class Exchange {
     return { rows: rows.map(coinInfoView) };
   }
 
+  // ---- positions ------------------------------------------------------------------------------
+
+  /** Default leverage of a linear symbol before any set-leverage: 10, or the maximum if lower. */
+  leverageOf(account: Account, inst: Instrument): BigT {
+    const ten = Big('10');
+    return account.leverage.get(inst.symbol) ?? (inst.maxLeverage.lt(ten) ? inst.maxLeverage : ten);
+  }
+
+  /**
+   * POST /v5/position/set-leverage. One-way mode needs equal buy and sell leverage; the value must
+   * be a multiple of 0.01 within [1, maxLeverage]; the same value again is 110043.
+   * @see ../shared/reference/bybit-v5-facts.md §7.18
+   */
+  setLeverage(account: Account, category: Category, symbol: string, buy: BigT, sell: BigT): Record<string, never> {
+    const inst = this.instrument(category, symbol);
+    if (inst.category !== 'linear') throw errors.param(`category invalid: leverage is set on linear contracts, not ${category}`);
+    for (const [name, value] of [['buyLeverage', buy], ['sellLeverage', sell]] as const) {
+      if (value.lt(ONE) || value.gt(inst.maxLeverage) || !value.mod(Big('0.01')).eq(Big('0'))) {
+        throw errors.param(`${name} must be from 1 to ${inst.maxLeverage.toFixed()} in steps of 0.01 for ${symbol}, got "${value.toFixed()}"`);
+      }
+    }
+    if (!buy.eq(sell)) throw errors.param('buyLeverage and sellLeverage must be equal in one-way mode');
+    if (this.leverageOf(account, inst).eq(buy)) throw errors.leverageNotModified();
+    account.leverage.set(symbol, buy);
+    return {};
+  }
+
   // ---- admin ---------------------------------------------------------------------------------
 
   /** A JSON-ready view of instruments, prices and accounts for the admin API. */
@@ -277,6 +304,7 @@ export class Exchange {
         permissions: a.permissions,
         uid: a.uid,
         balances: Object.fromEntries([...a.balances].map(([c, b]) => [c, b.toFixed()])),
+        leverage: Object.fromEntries([...a.leverage].map(([s, l]) => [s, l.toFixed()])),
       })),
     };
   }

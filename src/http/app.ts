@@ -15,6 +15,7 @@ import { Params } from './params.js';
 import type { RouteDef } from './route.js';
 import { accountRoutes } from './routes/v5/account.js';
 import { categoryOf, marketRoutes } from './routes/v5/market.js';
+import { positionRoutes } from './routes/v5/position.js';
 
 export interface HttpOptions {
   maxBodyBytes: number;
@@ -30,7 +31,7 @@ export interface HttpDeps {
   mount?: (app: Express) => void;
 }
 
-export const V5_ROUTES: readonly RouteDef[] = [...marketRoutes, ...accountRoutes];
+export const V5_ROUTES: readonly RouteDef[] = [...marketRoutes, ...accountRoutes, ...positionRoutes];
 
 interface RequestState {
   started: bigint;

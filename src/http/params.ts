@@ -2,6 +2,7 @@
  * Typed access to request parameters (query string or JSON body) with Bybit's 10001 errors that
  * name the parameter, say what was expected and what arrived.
  */
+import { parseDecimal, type Big } from '../core/decimal.js';
 import { errors } from '../core/errors.js';
 import { CATEGORIES, type Category } from '../core/types.js';
 
@@ -81,6 +82,16 @@ export class Params {
   /** A millisecond timestamp. */
   time(name: string): number | undefined {
     return this.int(name, { min: 0, max: 8_640_000_000_000_000 });
+  }
+
+  /** A required decimal string (JSON numbers are refused: Bybit sends numbers as strings). */
+  decimal(name: string): Big {
+    const v = this.values[name];
+    if (v === undefined || v === null || v === '') throw errors.param(`${name} is required`);
+    if (typeof v !== 'string') throw errors.param(`${name} must be a decimal string such as "10", got ${show(v)}`);
+    const d = parseDecimal(v);
+    if (!d) throw errors.param(`${name} must be a decimal string such as "10", got ${show(v)}`);
+    return d;
   }
 
   oneOf<T extends string>(name: string, allowed: readonly T[]): T | undefined {

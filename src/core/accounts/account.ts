@@ -13,6 +13,8 @@ export class Account {
   /** Stable numeric user id derived from the name, as Bybit UIDs look. */
   readonly uid: number;
   readonly balances = new Map<string, BigT>();
+  /** Linear leverage per symbol (one-way mode: one value for both sides). */
+  readonly leverage = new Map<string, BigT>();
 
   constructor(spec: AccountSpec) {
     this.name = spec.name;
@@ -21,6 +23,7 @@ export class Account {
     this.permissions = spec.permissions;
     this.uid = 10_000_000 + (hashString(`uid:${spec.name}`) % 89_999_999);
     for (const [coin, amount] of Object.entries(spec.balances)) this.balances.set(coin, Big(amount));
+    for (const [symbol, lev] of Object.entries(spec.leverage)) this.leverage.set(symbol, Big(lev));
   }
 
   get canTrade(): boolean {
