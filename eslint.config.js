@@ -3,7 +3,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const transportModules = ['express', 'ws', 'pino', 'pino-pretty', 'yaml', 'commander'];
-const nodeIo = ['node:fs', 'node:fs/promises', 'node:net', 'node:http', 'node:https', 'node:child_process', 'fs', 'net', 'http'];
+const nodeIo = [
+  'node:fs',
+  'node:fs/promises',
+  'node:net',
+  'node:http',
+  'node:https',
+  'node:child_process',
+  'fs',
+  'net',
+  'http',
+];
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/results/'] },
@@ -21,9 +31,23 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [...transportModules, ...nodeIo].map((name) => ({ name, message: 'core/ is pure: pass data in through the facade.' })),
+          paths: [...transportModules, ...nodeIo].map((name) => ({
+            name,
+            message: 'core/ is pure: pass data in through the facade.',
+          })),
           patterns: [
-            { group: ['../http/*', '../ws/*', '../admin/*', '../runtime/*', '../cli/*', '../config/*', '../scenario/*'], message: 'core/ imports only core/ and big.js.' },
+            {
+              group: [
+                '../http/*',
+                '../ws/*',
+                '../admin/*',
+                '../runtime/*',
+                '../cli/*',
+                '../config/*',
+                '../scenario/*',
+              ],
+              message: 'core/ imports only core/ and big.js.',
+            },
           ],
         },
       ],
@@ -42,6 +66,6 @@ export default tseslint.config(
   },
   {
     files: ['bin/**/*.js', 'eslint.config.js'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
 );

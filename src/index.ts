@@ -5,6 +5,11 @@
  *   // point a client at mock.restUrl ...
  *   await mock.close();
  */
-export { startExchange, ScenarioLoadError, type RunningExchange, type StartOptions } from './runtime/start-exchange.js';
+export {
+  startExchange,
+  ScenarioLoadError,
+  type RunningExchange,
+  type StartOptions,
+} from './runtime/start-exchange.js';
 export { ManualClock, type Clock } from './core/clock.js';
 export type { ExchangeSeed } from './core/seed.js';

@@ -3,9 +3,20 @@
  * User mistakes print a message and exit 1, never a stack trace.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError, envInput, LOG_FORMATS, LOG_LEVELS, type DaemonConfig } from '../config/daemon-config.js';
+import {
+  ConfigError,
+  envInput,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  type DaemonConfig,
+} from '../config/daemon-config.js';
 import { formatProblems } from '../config/scenario/load.js';
-import { readPackageVersion, ScenarioLoadError, startExchange, type RunningExchange } from '../runtime/start-exchange.js';
+import {
+  readPackageVersion,
+  ScenarioLoadError,
+  startExchange,
+  type RunningExchange,
+} from '../runtime/start-exchange.js';
 import { runInit } from './commands/init.js';
 import { runValidate, type CliIo } from './commands/validate.js';
 
@@ -25,7 +36,8 @@ function intArg(name: string, min: number, max: number) {
 
 function choiceArg<T extends string>(name: string, allowed: readonly T[]) {
   return (value: string): T => {
-    if (!(allowed as readonly string[]).includes(value)) throw new InvalidArgumentError(`${name} must be one of ${allowed.join(', ')}.`);
+    if (!(allowed as readonly string[]).includes(value))
+      throw new InvalidArgumentError(`${name} must be one of ${allowed.join(', ')}.`);
     return value as T;
   };
 }
@@ -60,13 +72,22 @@ async function serve(flags: ServeFlags): Promise<void> {
   } catch (err) {
     if (err instanceof ScenarioLoadError) {
       stdio.err(formatProblems(err.problems));
-      stdio.err(`serve: the scenario has ${err.problems.length} problem(s); fix them (bybit-mock validate FILE) and start again.`);
+      stdio.err(
+        `serve: the scenario has ${err.problems.length} problem(s); fix them (bybit-mock validate FILE) and start again.`,
+      );
     } else if (err instanceof ConfigError) {
       stdio.err(`serve: ${err.message}`);
     } else if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      stdio.err(`serve: the port is already in use; pick another with --port N (or --port 0 for any free port).`);
-    } else if ((err as NodeJS.ErrnoException).code === 'EADDRNOTAVAIL' || (err as NodeJS.ErrnoException).code === 'ENOTFOUND') {
-      stdio.err(`serve: cannot listen on that host; use an address of this machine such as 127.0.0.1 or 0.0.0.0.`);
+      stdio.err(
+        `serve: the port is already in use; pick another with --port N (or --port 0 for any free port).`,
+      );
+    } else if (
+      (err as NodeJS.ErrnoException).code === 'EADDRNOTAVAIL' ||
+      (err as NodeJS.ErrnoException).code === 'ENOTFOUND'
+    ) {
+      stdio.err(
+        `serve: cannot listen on that host; use an address of this machine such as 127.0.0.1 or 0.0.0.0.`,
+      );
     } else {
       throw err;
     }
@@ -103,11 +124,23 @@ export function buildProgram(): Command {
     .command('serve')
     .description('run the mock exchange (REST, WebSocket and admin API on one port)')
     .option('-s, --scenario <file>', 'scenario YAML file (default: the built-in scenarios/default.yaml)')
-    .option('-p, --port <n>', 'port to listen on, 0 for any free port (default 8080)', intArg('--port', 0, 65535))
+    .option(
+      '-p, --port <n>',
+      'port to listen on, 0 for any free port (default 8080)',
+      intArg('--port', 0, 65535),
+    )
     .option('-H, --host <host>', 'interface to listen on (default 127.0.0.1)')
     .option('--seed <n>', "override the scenario's random seed", intArg('--seed', 0, 2 ** 32 - 1))
-    .option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')}`, choiceArg('--log-level', LOG_LEVELS))
-    .option('--log-format <format>', `log format: ${LOG_FORMATS.join(', ')}`, choiceArg('--log-format', LOG_FORMATS))
+    .option(
+      '--log-level <level>',
+      `log level: ${LOG_LEVELS.join(', ')}`,
+      choiceArg('--log-level', LOG_LEVELS),
+    )
+    .option(
+      '--log-format <format>',
+      `log format: ${LOG_FORMATS.join(', ')}`,
+      choiceArg('--log-format', LOG_FORMATS),
+    )
     .option('-c, --config <file>', 'daemon config file (YAML; same keys as config/defaults.yaml)')
     .action(serve);
 

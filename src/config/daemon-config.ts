@@ -42,7 +42,9 @@ export function packageRoot(): string {
     if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'config', 'defaults.yaml'))) return dir;
     dir = dirname(dir);
   }
-  throw new Error('bybit-mock: cannot find the package root (config/defaults.yaml) from ' + fileURLToPath(import.meta.url));
+  throw new Error(
+    'bybit-mock: cannot find the package root (config/defaults.yaml) from ' + fileURLToPath(import.meta.url),
+  );
 }
 
 export const DEFAULTS_FILE = (): string => join(packageRoot(), 'config', 'defaults.yaml');
@@ -73,7 +75,9 @@ function readYamlObject(file: string, what: string): ConfigInput {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ConfigError([`${what} ${file} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]);
+    throw new ConfigError([
+      `${what} ${file} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    ]);
   }
   let value: unknown;
   try {
@@ -82,11 +86,14 @@ function readYamlObject(file: string, what: string): ConfigInput {
     throw new ConfigError([`${what} ${file} is not valid YAML: ${(e as Error).message.split('\n')[0]}`]);
   }
   if (value === null || value === undefined) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) throw new ConfigError([`${what} ${file} must be a YAML mapping of keys to values`]);
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw new ConfigError([`${what} ${file} must be a YAML mapping of keys to values`]);
   const known = new Set(Object.values(ENV_KEYS));
   const unknown = Object.keys(value).filter((k) => !known.has(k as keyof DaemonConfig));
   if (unknown.length > 0) {
-    throw new ConfigError(unknown.map((k) => `${what} ${file}: unknown key '${k}'; expected one of ${[...known].join(', ')}`));
+    throw new ConfigError(
+      unknown.map((k) => `${what} ${file}: unknown key '${k}'; expected one of ${[...known].join(', ')}`),
+    );
   }
   return value as ConfigInput;
 }
@@ -101,7 +108,12 @@ function intFrom(v: unknown): number | undefined {
  * Merges sources (lowest first) and validates. `cwd` resolves a relative scenario path.
  * Reports every problem at once.
  */
-export function resolveConfig(opts: { file?: string; env?: ConfigInput; flags?: ConfigInput; cwd?: string }): DaemonConfig {
+export function resolveConfig(opts: {
+  file?: string;
+  env?: ConfigInput;
+  flags?: ConfigInput;
+  cwd?: string;
+}): DaemonConfig {
   const cwd = opts.cwd ?? process.cwd();
   const merged: ConfigInput = { ...readYamlObject(DEFAULTS_FILE(), 'defaults file') };
   if (opts.file) Object.assign(merged, readYamlObject(resolve(cwd, opts.file), 'config file'));
@@ -111,24 +123,35 @@ export function resolveConfig(opts: { file?: string; env?: ConfigInput; flags?: 
 
   const problems: string[] = [];
   const host = typeof merged.host === 'string' && merged.host.trim() !== '' ? merged.host.trim() : undefined;
-  if (!host) problems.push(`host must be a non-empty interface address such as 127.0.0.1, got ${JSON.stringify(merged.host)}`);
+  if (!host)
+    problems.push(
+      `host must be a non-empty interface address such as 127.0.0.1, got ${JSON.stringify(merged.host)}`,
+    );
   const port = intFrom(merged.port);
-  if (port === undefined || port > 65535) problems.push(`port must be an integer from 0 to 65535, got ${JSON.stringify(merged.port)}`);
+  if (port === undefined || port > 65535)
+    problems.push(`port must be an integer from 0 to 65535, got ${JSON.stringify(merged.port)}`);
   const seedRaw = merged.seed;
   const seed = seedRaw === null || seedRaw === undefined || seedRaw === '' ? undefined : intFrom(seedRaw);
   if (seedRaw !== null && seedRaw !== undefined && seedRaw !== '' && seed === undefined) {
     problems.push(`seed must be a whole number >= 0, got ${JSON.stringify(seedRaw)}`);
   }
   const logLevel = merged.logLevel;
-  if (!(LOG_LEVELS as readonly unknown[]).includes(logLevel)) problems.push(`logLevel must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
+  if (!(LOG_LEVELS as readonly unknown[]).includes(logLevel))
+    problems.push(`logLevel must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
   const logFormat = merged.logFormat;
-  if (!(LOG_FORMATS as readonly unknown[]).includes(logFormat)) problems.push(`logFormat must be one of ${LOG_FORMATS.join(', ')}, got ${JSON.stringify(logFormat)}`);
+  if (!(LOG_FORMATS as readonly unknown[]).includes(logFormat))
+    problems.push(`logFormat must be one of ${LOG_FORMATS.join(', ')}, got ${JSON.stringify(logFormat)}`);
   const maxBodyBytes = intFrom(merged.maxBodyBytes);
-  if (maxBodyBytes === undefined || maxBodyBytes < 1024) problems.push(`maxBodyBytes must be an integer >= 1024, got ${JSON.stringify(merged.maxBodyBytes)}`);
+  if (maxBodyBytes === undefined || maxBodyBytes < 1024)
+    problems.push(`maxBodyBytes must be an integer >= 1024, got ${JSON.stringify(merged.maxBodyBytes)}`);
   const status = intFrom(merged.invalidKeyHttpStatus);
-  if (status !== 200 && status !== 401) problems.push(`invalidKeyHttpStatus must be 200 or 401, got ${JSON.stringify(merged.invalidKeyHttpStatus)}`);
+  if (status !== 200 && status !== 401)
+    problems.push(
+      `invalidKeyHttpStatus must be 200 or 401, got ${JSON.stringify(merged.invalidKeyHttpStatus)}`,
+    );
   const scenarioRaw = typeof merged.scenario === 'string' ? merged.scenario.trim() : '';
-  if (merged.scenario !== undefined && merged.scenario !== null && typeof merged.scenario !== 'string') problems.push('scenario must be a file path');
+  if (merged.scenario !== undefined && merged.scenario !== null && typeof merged.scenario !== 'string')
+    problems.push('scenario must be a file path');
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({

@@ -38,7 +38,12 @@ export class ManualClock implements Clock {
   }
 
   setTimer(delayMs: number, fn: () => void): TimerHandle {
-    const timer: PendingTimer = { at: this.current + Math.max(0, delayMs), seq: this.seq++, fn, cancelled: false };
+    const timer: PendingTimer = {
+      at: this.current + Math.max(0, delayMs),
+      seq: this.seq++,
+      fn,
+      cancelled: false,
+    };
     this.timers.push(timer);
     return {
       cancel: () => {
@@ -82,7 +87,11 @@ export class ManualClock implements Clock {
  * Calls `fn(k)` at start + k * period for k = 1, 2, ... Late firings catch up one call per
  * missed period, so the k-th call always means the same instant whatever the timer jitter.
  */
-export function every(clock: Clock, periodMs: number, fn: (tickIndex: number, tickTime: number) => void): TimerHandle {
+export function every(
+  clock: Clock,
+  periodMs: number,
+  fn: (tickIndex: number, tickTime: number) => void,
+): TimerHandle {
   const start = clock.now();
   let k = 0;
   let handle: TimerHandle | undefined;

@@ -26,9 +26,18 @@ interface CatalogEntry {
 
 /** Every code the mock can emit. Keep in step with docs/errors.md (a test checks). */
 export const ERROR_CATALOG = {
-  paramError: { retCode: 10001, summary: 'Request parameter error: a parameter is missing, malformed or out of range' },
-  signParamsMissing: { retCode: 10001, summary: 'Authentication headers missing (openapi sign params error!)' },
-  timestampWindow: { retCode: 10002, summary: 'Timestamp outside server_time - recv_window <= timestamp < server_time + 1000' },
+  paramError: {
+    retCode: 10001,
+    summary: 'Request parameter error: a parameter is missing, malformed or out of range',
+  },
+  signParamsMissing: {
+    retCode: 10001,
+    summary: 'Authentication headers missing (openapi sign params error!)',
+  },
+  timestampWindow: {
+    retCode: 10002,
+    summary: 'Timestamp outside server_time - recv_window <= timestamp < server_time + 1000',
+  },
   invalidApiKey: { retCode: 10003, summary: 'API key unknown to this mock' },
   invalidSign: { retCode: 10004, summary: 'Signature does not match the request' },
   permissionDenied: { retCode: 10005, summary: 'Read-only key used on a write endpoint' },
@@ -86,15 +95,24 @@ export const errors = {
     return make('tooManyVisits', 'Too many visits!');
   },
   serverError(): ExchangeError {
-    return make('serverError', 'Server error: the mock hit an internal error; see its log and please report it.');
+    return make(
+      'serverError',
+      'Server error: the mock hit an internal error; see its log and please report it.',
+    );
   },
   routeNotFound(method: string, path: string): ExchangeError {
-    return make('routeNotFound', `Route not found: ${method} ${path} is not a Bybit v5 endpoint served by this mock.`);
+    return make(
+      'routeNotFound',
+      `Route not found: ${method} ${path} is not a Bybit v5 endpoint served by this mock.`,
+    );
   },
   leverageNotModified(): ExchangeError {
     return make('leverageNotModified', 'leverage not modified');
   },
   bodyTooLarge(limit: number): ExchangeError {
-    return make('bodyTooLarge', `params error: request body exceeds ${limit} bytes; send a smaller JSON body.`);
+    return make(
+      'bodyTooLarge',
+      `params error: request body exceeds ${limit} bytes; send a smaller JSON body.`,
+    );
   },
 };

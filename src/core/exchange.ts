@@ -127,7 +127,9 @@ export class Exchange {
   instrument(category: Category, symbol: string): Instrument {
     const inst = this.instruments.get(category, symbol);
     if (!inst) {
-      throw errors.param(`symbol invalid: ${symbol} is not listed in category ${category}; see /v5/market/instruments-info`);
+      throw errors.param(
+        `symbol invalid: ${symbol} is not listed in category ${category}; see /v5/market/instruments-info`,
+      );
     }
     return inst;
   }
@@ -160,13 +162,16 @@ export class Exchange {
 
   tickers(category: Category, symbol?: string) {
     const now = this.clock.now();
-    if (symbol !== undefined && !this.instruments.get(category, symbol)) throw errors.paramRaw('Not supported symbols');
+    if (symbol !== undefined && !this.instruments.get(category, symbol))
+      throw errors.paramRaw('Not supported symbols');
     const list = this.instruments
       .list(category)
       .filter((i) => symbol === undefined || i.symbol === symbol)
       .map((i) => this.simulator.market(category, i.symbol))
       .filter((m): m is InstrumentMarket => m !== undefined)
-      .map((m) => (category === 'spot' ? spotTickerView(m, now) : linearTickerView(m, now, this.seedData.seed)));
+      .map((m) =>
+        category === 'spot' ? spotTickerView(m, now) : linearTickerView(m, now, this.seedData.seed),
+      );
     return { category, list };
   }
 
@@ -185,15 +190,22 @@ export class Exchange {
     const m = this.market(category, symbol);
     const trades = m.trades;
     const list = [];
-    for (let i = trades.length - 1; i >= 0 && list.length < limit; i--) list.push(recentTradeView(m.instrument, trades[i]!));
+    for (let i = trades.length - 1; i >= 0 && list.length < limit; i--)
+      list.push(recentTradeView(m.instrument, trades[i]!));
     return { category, list };
   }
 
   fundingHistory(category: Category, symbol: string, q: FundingQuery) {
     const inst = this.instrument(category, symbol);
-    if (inst.category !== 'linear') throw errors.param(`category invalid: funding history exists for linear, not ${category}`);
+    if (inst.category !== 'linear')
+      throw errors.param(`category invalid: funding history exists for linear, not ${category}`);
     const m = this.market(category, symbol);
-    const times = fundingTimes(this.clock.now(), inst.spec.fundingIntervalMinutes, Number.parseInt(inst.spec.launchTime, 10), q);
+    const times = fundingTimes(
+      this.clock.now(),
+      inst.spec.fundingIntervalMinutes,
+      Number.parseInt(inst.spec.launchTime, 10),
+      q,
+    );
     return {
       category,
       list: times.map((t) => ({
@@ -229,7 +241,11 @@ export class Exchange {
     const list = this.instruments
       .list(category)
       .filter((i) => symbol === undefined || i.symbol === symbol)
-      .map((i) => ({ symbol: i.symbol, takerFeeRate: i.takerFee.toFixed(), makerFeeRate: i.makerFee.toFixed() }));
+      .map((i) => ({
+        symbol: i.symbol,
+        takerFeeRate: i.takerFee.toFixed(),
+        makerFeeRate: i.makerFee.toFixed(),
+      }));
     return category === 'spot' ? { category, list } : { list };
   }
 
@@ -261,12 +277,24 @@ export class Exchange {
    * be a multiple of 0.01 within [1, maxLeverage]; the same value again is 110043.
    * @see ../shared/reference/bybit-v5-facts.md §7.18
    */
-  setLeverage(account: Account, category: Category, symbol: string, buy: BigT, sell: BigT): Record<string, never> {
+  setLeverage(
+    account: Account,
+    category: Category,
+    symbol: string,
+    buy: BigT,
+    sell: BigT,
+  ): Record<string, never> {
     const inst = this.instrument(category, symbol);
-    if (inst.category !== 'linear') throw errors.param(`category invalid: leverage is set on linear contracts, not ${category}`);
-    for (const [name, value] of [['buyLeverage', buy], ['sellLeverage', sell]] as const) {
+    if (inst.category !== 'linear')
+      throw errors.param(`category invalid: leverage is set on linear contracts, not ${category}`);
+    for (const [name, value] of [
+      ['buyLeverage', buy],
+      ['sellLeverage', sell],
+    ] as const) {
       if (value.lt(ONE) || value.gt(inst.maxLeverage) || !value.mod(Big('0.01')).eq(Big('0'))) {
-        throw errors.param(`${name} must be from 1 to ${inst.maxLeverage.toFixed()} in steps of 0.01 for ${symbol}, got "${value.toFixed()}"`);
+        throw errors.param(
+          `${name} must be from 1 to ${inst.maxLeverage.toFixed()} in steps of 0.01 for ${symbol}, got "${value.toFixed()}"`,
+        );
       }
     }
     if (!buy.eq(sell)) throw errors.param('buyLeverage and sellLeverage must be equal in one-way mode');
@@ -286,7 +314,8 @@ export class Exchange {
       seed: this.seedData.seed,
       instruments: this.instruments.all().map((i) => {
         const m = this.simulator.market(i.category, i.symbol);
-        const price = (ticks: number | undefined) => (ticks === undefined ? '' : Big(String(ticks)).times(i.tickSize).toFixed(i.priceDp));
+        const price = (ticks: number | undefined) =>
+          ticks === undefined ? '' : Big(String(ticks)).times(i.tickSize).toFixed(i.priceDp);
         return {
           category: i.category,
           symbol: i.symbol,

@@ -7,7 +7,21 @@ export type Category = (typeof CATEGORIES)[number];
 export const TRADED_CATEGORIES = ['spot', 'linear'] as const;
 export type TradedCategory = (typeof TRADED_CATEGORIES)[number];
 
-export const KLINE_INTERVALS = ['1', '3', '5', '15', '30', '60', '120', '240', '360', '720', 'D', 'W', 'M'] as const;
+export const KLINE_INTERVALS = [
+  '1',
+  '3',
+  '5',
+  '15',
+  '30',
+  '60',
+  '120',
+  '240',
+  '360',
+  '720',
+  'D',
+  'W',
+  'M',
+] as const;
 export type KlineInterval = (typeof KLINE_INTERVALS)[number];
 
 export const INSTRUMENT_STATUSES = ['PreLaunch', 'Trading', 'Delivering', 'Closed'] as const;

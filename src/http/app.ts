@@ -55,7 +55,13 @@ export function createHttpApp(deps: HttpDeps): Express {
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - state.started) / 1e6;
       deps.logger.info(
-        { method: req.method, path: req.path, status: res.statusCode, latencyMs: Math.round(ms * 100) / 100, account: state.account },
+        {
+          method: req.method,
+          path: req.path,
+          status: res.statusCode,
+          latencyMs: Math.round(ms * 100) / 100,
+          account: state.account,
+        },
         'request',
       );
     });
@@ -168,7 +174,8 @@ function readBody(req: Request, limit: number): Promise<string> {
 }
 
 function parseJsonObject(text: string): Record<string, unknown> {
-  if (text.trim() === '') throw errors.param('request body is empty; send a JSON object such as {"category":"linear"}');
+  if (text.trim() === '')
+    throw errors.param('request body is empty; send a JSON object such as {"category":"linear"}');
   let value: unknown;
   try {
     value = JSON.parse(text);

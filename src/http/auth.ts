@@ -32,13 +32,18 @@ const MAX_ECHO = 512;
 
 export function authenticate(input: AuthInput): Account {
   const { apiKey, timestamp, sign } = input;
-  if (!apiKey || !timestamp || !sign) throw errors.signParamsMissing(timestamp ?? '', apiKey ?? '', sign ?? '');
+  if (!apiKey || !timestamp || !sign)
+    throw errors.signParamsMissing(timestamp ?? '', apiKey ?? '', sign ?? '');
   if (!/^\d{1,16}$/.test(timestamp)) {
-    throw errors.param(`X-BAPI-TIMESTAMP must be the current time in milliseconds (digits only), got "${timestamp.slice(0, 40)}"`);
+    throw errors.param(
+      `X-BAPI-TIMESTAMP must be the current time in milliseconds (digits only), got "${timestamp.slice(0, 40)}"`,
+    );
   }
   const recvText = input.recvWindow ?? String(DEFAULT_RECV_WINDOW);
   if (!/^\d{1,9}$/.test(recvText) || Number.parseInt(recvText, 10) <= 0) {
-    throw errors.param(`X-BAPI-RECV-WINDOW must be a positive number of milliseconds, got "${recvText.slice(0, 40)}"`);
+    throw errors.param(
+      `X-BAPI-RECV-WINDOW must be a positive number of milliseconds, got "${recvText.slice(0, 40)}"`,
+    );
   }
   const recvWindow = Number.parseInt(recvText, 10);
   if (!withinRecvWindow(Number.parseInt(timestamp, 10), input.serverTime, recvWindow)) {

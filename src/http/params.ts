@@ -63,7 +63,9 @@ export class Params {
   symbol(required: boolean): string | undefined {
     const v = required ? this.requiredStr('symbol') : this.str('symbol');
     if (v !== undefined && !/^[A-Z0-9-]+$/.test(v)) {
-      throw errors.param(`symbol invalid: symbols are uppercase letters and digits (e.g. BTCUSDT), got ${show(v)}`);
+      throw errors.param(
+        `symbol invalid: symbols are uppercase letters and digits (e.g. BTCUSDT), got ${show(v)}`,
+      );
     }
     return v;
   }
@@ -72,7 +74,12 @@ export class Params {
   int(name: string, opts: { min: number; max: number; def?: number }): number | undefined {
     const v = this.values[name];
     if (v === undefined || v === null || v === '') return opts.def;
-    const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number.parseInt(v, 10) : Number.NaN;
+    const n =
+      typeof v === 'number'
+        ? v
+        : typeof v === 'string' && /^-?\d+$/.test(v.trim())
+          ? Number.parseInt(v, 10)
+          : Number.NaN;
     if (!Number.isSafeInteger(n) || n < opts.min || n > opts.max) {
       throw errors.param(`${name} must be an integer from ${opts.min} to ${opts.max}, got ${show(v)}`);
     }
@@ -88,7 +95,8 @@ export class Params {
   decimal(name: string): Big {
     const v = this.values[name];
     if (v === undefined || v === null || v === '') throw errors.param(`${name} is required`);
-    if (typeof v !== 'string') throw errors.param(`${name} must be a decimal string such as "10", got ${show(v)}`);
+    if (typeof v !== 'string')
+      throw errors.param(`${name} must be a decimal string such as "10", got ${show(v)}`);
     const d = parseDecimal(v);
     if (!d) throw errors.param(`${name} must be a decimal string such as "10", got ${show(v)}`);
     return d;

@@ -21,7 +21,13 @@ export function createLogger(level: LogLevel, format: LogFormat, stream?: NodeJS
   const pretty = format === 'pretty' || (format === 'auto' && !stream && process.stdout.isTTY === true);
   const options = { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: undefined };
   if (pretty) {
-    return pino({ ...options, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } });
+    return pino({
+      ...options,
+      transport: {
+        target: 'pino-pretty',
+        options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' },
+      },
+    });
   }
   return stream ? pino(options, stream) : pino(options);
 }

@@ -9,7 +9,13 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { createAdminRouter } from '../admin/admin-app.js';
 import { packageRoot, resolveConfig, type ConfigInput, type DaemonConfig } from '../config/daemon-config.js';
-import { loadScenarioFile, parseScenario, scenarioToSeed, type ScenarioLoadResult, type ScenarioProblem } from '../config/scenario/load.js';
+import {
+  loadScenarioFile,
+  parseScenario,
+  scenarioToSeed,
+  type ScenarioLoadResult,
+  type ScenarioProblem,
+} from '../config/scenario/load.js';
 import type { Scenario } from '../config/scenario/schema.js';
 import { ManualClock, type Clock } from '../core/clock.js';
 import { Exchange } from '../core/exchange.js';
@@ -20,7 +26,9 @@ import { SystemClock } from './system-clock.js';
 
 export class ScenarioLoadError extends Error {
   constructor(readonly problems: ScenarioProblem[]) {
-    super(`scenario has ${problems.length} problem(s): ${problems.map((p) => `${p.file}:${p.line}:${p.column} ${p.path} ${p.message}`).join('; ')}`);
+    super(
+      `scenario has ${problems.length} problem(s): ${problems.map((p) => `${p.file}:${p.line}:${p.column} ${p.path} ${p.message}`).join('; ')}`,
+    );
     this.name = 'ScenarioLoadError';
   }
 }
@@ -61,7 +69,10 @@ export function readPackageVersion(): string {
   return pkg.version ?? '0.0.0';
 }
 
-function loadScenario(source: StartOptions['scenario'], config: DaemonConfig): { result: ScenarioLoadResult; file: string } {
+function loadScenario(
+  source: StartOptions['scenario'],
+  config: DaemonConfig,
+): { result: ScenarioLoadResult; file: string } {
   if (source !== undefined && typeof source !== 'string') {
     const file = source.name ?? '<inline scenario>';
     return { result: parseScenario(source.yaml, file), file };
@@ -105,7 +116,7 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
 
   let current = build(scenario, config);
   const rateLimiter = new RateLimiter();
-  let port: number | undefined;
+  const listening: { port: number | undefined } = { port: undefined };
 
   const reset = () => {
     current.exchange.stop();
@@ -126,7 +137,7 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
           version,
           startedAt,
           uptimeMs: () => Date.now() - startedAt,
-          ports: () => ({ http: port }),
+          ports: () => ({ http: listening.port }),
           state: () => current.exchange.stateView(),
           reset,
         }),
@@ -144,7 +155,8 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
   server.on('clientError', (_err, socket: Socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    if (socket.writable)
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
 
   await new Promise<void>((resolveListen, rejectListen) => {
@@ -154,7 +166,8 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
       resolveListen();
     });
   });
-  port = (server.address() as AddressInfo).port;
+  const port = (server.address() as AddressInfo).port;
+  listening.port = port;
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   const base = `${hostForUrl}:${port}`;
   logger.debug({ scenario: file, port }, 'listening');

@@ -19,8 +19,14 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 /** Starts `serve`, resolves with the listening line (or rejects with what it printed). */
-function startServe(args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; line: string; restUrl: string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+function startServe(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; line: string; restUrl: string }> {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
+    env: cleanEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   return new Promise((ok, fail) => {
     let out = '';
@@ -49,7 +55,9 @@ afterEach(() => {
 describe('bybit-mock serve', () => {
   it('prints one line with the REST, WS and admin URLs and serves the default scenario on --port 0', async () => {
     const { line, restUrl } = await startServe(['--port', '0', '--log-level', 'silent']);
-    expect(line).toMatch(/REST http:\/\/127\.0\.0\.1:\d+ {2}WS ws:\/\/127\.0\.0\.1:\d+\/v5\/public\/.+admin http:\/\/127\.0\.0\.1:\d+\/__admin$/);
+    expect(line).toMatch(
+      /REST http:\/\/127\.0\.0\.1:\d+ {2}WS ws:\/\/127\.0\.0\.1:\d+\/v5\/public\/.+admin http:\/\/127\.0\.0\.1:\d+\/__admin$/,
+    );
     const res = await fetch(`${restUrl}/v5/market/instruments-info?category=linear`);
     const body = (await res.json()) as { result: { list: { symbol: string }[] } };
     expect(body.result.list.map((i) => i.symbol)).toEqual(['BTCUSDT', 'ETHUSDT', 'SOLUSDT']);
@@ -73,10 +81,16 @@ describe('bybit-mock serve', () => {
     const cfg = join(dir, 'mock.yaml');
     writeFileSync(cfg, 'port: 1\nseed: 5\nlogLevel: silent\n');
     // The file says port 1; env overrides with 0 (free port); the flag overrides the seed.
-    const { restUrl } = await startServe(['--config', cfg, '--seed', '9'], { BYBIT_MOCK_PORT: '0', BYBIT_MOCK_SEED: '8' });
+    const { restUrl } = await startServe(['--config', cfg, '--seed', '9'], {
+      BYBIT_MOCK_PORT: '0',
+      BYBIT_MOCK_SEED: '8',
+    });
     const state = (await (await fetch(`${restUrl}/__admin/state`)).json()) as { seed: number };
     expect(state.seed).toBe(9);
-    const { restUrl: second } = await startServe(['--config', cfg], { BYBIT_MOCK_PORT: '0', BYBIT_MOCK_SEED: '8' });
+    const { restUrl: second } = await startServe(['--config', cfg], {
+      BYBIT_MOCK_PORT: '0',
+      BYBIT_MOCK_SEED: '8',
+    });
     const state2 = (await (await fetch(`${second}/__admin/state`)).json()) as { seed: number };
     expect(state2.seed).toBe(8);
   });
@@ -85,7 +99,10 @@ describe('bybit-mock serve', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bybit-mock-cli-'));
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, 'version: 1\ninstruments: []\nbogus: true\n');
-    const r = spawnSync(process.execPath, [BIN, 'serve', '--scenario', file, '--port', '0'], { env: cleanEnv(), encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [BIN, 'serve', '--scenario', file, '--port', '0'], {
+      env: cleanEnv(),
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`${file}:3:1`);
     expect(r.stderr).toContain('bogus');
@@ -93,19 +110,28 @@ describe('bybit-mock serve', () => {
   });
 
   it('explains a bad flag value and a busy port instead of crashing', async () => {
-    const bad = spawnSync(process.execPath, [BIN, 'serve', '--port', 'eighty'], { env: cleanEnv(), encoding: 'utf8' });
+    const bad = spawnSync(process.execPath, [BIN, 'serve', '--port', 'eighty'], {
+      env: cleanEnv(),
+      encoding: 'utf8',
+    });
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toContain('--port must be an integer');
     const { restUrl } = await startServe(['--port', '0', '--log-level', 'silent']);
     const port = new URL(restUrl).port;
-    const busy = spawnSync(process.execPath, [BIN, 'serve', '--port', port], { env: cleanEnv(), encoding: 'utf8' });
+    const busy = spawnSync(process.execPath, [BIN, 'serve', '--port', port], {
+      env: cleanEnv(),
+      encoding: 'utf8',
+    });
     expect(busy.status).toBe(1);
     expect(busy.stderr).toContain('already in use');
     expect(busy.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('logs one JSON line per request with method, path, status, latency and account, and never the key or signature', async () => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--log-format', 'json'], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--log-format', 'json'], {
+      env: cleanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.push(child);
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -120,7 +146,11 @@ describe('bybit-mock serve', () => {
     });
     await fetch(`${restUrl}/v5/market/time`);
     await fetch(`${restUrl}/v5/account/wallet-balance?accountType=UNIFIED`, {
-      headers: { 'X-BAPI-API-KEY': 'mock-api-key', 'X-BAPI-TIMESTAMP': String(Date.now()), 'X-BAPI-SIGN': 'deadbeef' },
+      headers: {
+        'X-BAPI-API-KEY': 'mock-api-key',
+        'X-BAPI-TIMESTAMP': String(Date.now()),
+        'X-BAPI-SIGN': 'deadbeef',
+      },
     });
     await new Promise((r) => setTimeout(r, 200));
     const lines = out
@@ -138,12 +168,17 @@ describe('bybit-mock serve', () => {
 
 describe('bybit-mock validate and init', () => {
   it('validate exits 0 for the default scenario and 1 naming file:line:col for a broken one', () => {
-    const ok = spawnSync(process.execPath, [BIN, 'validate', join(ROOT, 'scenarios', 'default.yaml')], { encoding: 'utf8' });
+    const ok = spawnSync(process.execPath, [BIN, 'validate', join(ROOT, 'scenarios', 'default.yaml')], {
+      encoding: 'utf8',
+    });
     expect(ok.status).toBe(0);
     expect(ok.stdout).toContain('default.yaml: ok');
     const dir = mkdtempSync(join(tmpdir(), 'bybit-mock-cli-'));
     const file = join(dir, 'broken.yaml');
-    writeFileSync(file, 'version: 1\ninstruments:\n  - symbol: BTCUSDT\n    category: linear\n    tickSise: "0.1"\n');
+    writeFileSync(
+      file,
+      'version: 1\ninstruments:\n  - symbol: BTCUSDT\n    category: linear\n    tickSise: "0.1"\n',
+    );
     const bad = spawnSync(process.execPath, [BIN, 'validate', file], { encoding: 'utf8' });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain(`${file}:5:5  instruments[0].tickSise  unknown key 'tickSise'`);

@@ -6,10 +6,23 @@
 import { Big } from '../decimal.js';
 import { hashNormal, hashString } from '../random.js';
 
-export function fundingRateAt(seed: number, symbol: string, baseRate: string, settlementTime: number): string {
-  const noise = hashNormal((seed ^ hashString(`funding:${symbol}`)) >>> 0, Math.floor(settlementTime / 60_000));
+export function fundingRateAt(
+  seed: number,
+  symbol: string,
+  baseRate: string,
+  settlementTime: number,
+): string {
+  const noise = hashNormal(
+    (seed ^ hashString(`funding:${symbol}`)) >>> 0,
+    Math.floor(settlementTime / 60_000),
+  );
   const deviation = Math.round(noise * 2_000) / 100_000_000; // ~ +-0.00002, 8 decimals
-  return Big(baseRate).plus(Big(deviation.toFixed(8))).toFixed(8).replace(/\.?0+$/, '') || '0';
+  return (
+    Big(baseRate)
+      .plus(Big(deviation.toFixed(8)))
+      .toFixed(8)
+      .replace(/\.?0+$/, '') || '0'
+  );
 }
 
 export function nextFundingTime(now: number, intervalMinutes: number): number {
@@ -24,7 +37,12 @@ export interface FundingQuery {
 }
 
 /** Settlement times newest first, within the query and not after now or before launch. */
-export function fundingTimes(now: number, intervalMinutes: number, launchTime: number, q: FundingQuery): number[] {
+export function fundingTimes(
+  now: number,
+  intervalMinutes: number,
+  launchTime: number,
+  q: FundingQuery,
+): number[] {
   const len = intervalMinutes * 60_000;
   const upper = Math.min(q.endTime ?? now, now);
   const lower = Math.max(q.startTime ?? -Infinity, launchTime);

@@ -41,7 +41,10 @@ export function historyCandle(ctx: HistoryContext, start: number, end: number): 
   const c = Math.round(close / tick);
   const h = Math.max(o, c, Math.round(high / tick));
   const l = Math.max(1, Math.min(o, c, Math.round(low / tick)));
-  const volume = m === 0 ? 0 : Math.max(0, Math.round(ctx.stepsPerMinute * m * Math.exp(0.5 * path.noise(a, m, 3) - 0.125)));
+  const volume =
+    m === 0
+      ? 0
+      : Math.max(0, Math.round(ctx.stepsPerMinute * m * Math.exp(0.5 * path.noise(a, m, 3) - 0.125)));
   const turnover = volume * instrument.qtyStepFloat * ((o + h + l + c) / 4) * tick;
   return { start, open: o, high: h, low: l, close: c, volume, turnover };
 }

@@ -80,7 +80,11 @@ export class InstrumentMarket {
     const levelSteps = stepsOf(spec.book.levelQty, step);
     this.book = new SimBook(root.fork(`book:${instrument.key}`).nextUint32(), spec.book, levelSteps);
     const ticksPerMinute = 60_000 / spec.tickIntervalMs;
-    this.history = { path, instrument, stepsPerMinute: spec.tradesPerTick * this.tradeSteps * ticksPerMinute };
+    this.history = {
+      path,
+      instrument,
+      stepsPerMinute: spec.tradesPerTick * this.tradeSteps * ticksPerMinute,
+    };
     this.lastTicks = Math.round(startFair / instrument.tickFloat);
     this.markTicks = this.lastTicks;
     this.indexTicks = this.lastTicks;
@@ -102,11 +106,17 @@ export class InstrumentMarket {
       const side: Side = this.rng.next() < buyBias ? 'Buy' : 'Sell';
       const price = side === 'Buy' ? this.book.bestAskTicks() : this.book.bestBidTicks();
       if (price === undefined) break;
-      const steps = Math.max(this.minSteps, Math.round(this.tradeSteps * Math.exp(0.8 * this.rng.normal() - 0.32)));
+      const steps = Math.max(
+        this.minSteps,
+        Math.round(this.tradeSteps * Math.exp(0.8 * this.rng.normal() - 0.32)),
+      );
       printed.push(this.recordTrade(time, side, price, steps));
     }
     this.indexTicks = Math.max(1, Math.round(index / inst.tickFloat));
-    this.markTicks = inst.category === 'linear' ? Math.max(1, Math.round((index * (1 + 0.00005 * this.rng.normal())) / inst.tickFloat)) : this.indexTicks;
+    this.markTicks =
+      inst.category === 'linear'
+        ? Math.max(1, Math.round((index * (1 + 0.00005 * this.rng.normal())) / inst.tickFloat))
+        : this.indexTicks;
     this.candles.roll(time);
     this.markCandles.observe(time, this.markTicks);
     this.indexCandles.observe(time, this.indexTicks);
@@ -119,7 +129,11 @@ export class InstrumentMarket {
     const prev = this.lastTicks;
     if (priceTicks > prev) this.lastDirection = 'PlusTick';
     else if (priceTicks < prev) this.lastDirection = 'MinusTick';
-    else this.lastDirection = this.lastDirection === 'PlusTick' || this.lastDirection === 'ZeroPlusTick' ? 'ZeroPlusTick' : 'ZeroMinusTick';
+    else
+      this.lastDirection =
+        this.lastDirection === 'PlusTick' || this.lastDirection === 'ZeroPlusTick'
+          ? 'ZeroPlusTick'
+          : 'ZeroMinusTick';
     this.lastTicks = priceTicks;
     this.seq += 1;
     const trade: PublicTrade = {
@@ -144,7 +158,11 @@ export class InstrumentMarket {
     const out: Candle[] = [];
     if (q.start !== undefined && q.end === undefined) {
       const first: Candle[] = [];
-      for (let b = bucketStart(iv, q.start); b <= nowBucket && first.length < q.limit; b = nextBucket(iv, b)) {
+      for (
+        let b = bucketStart(iv, q.start);
+        b <= nowBucket && first.length < q.limit;
+        b = nextBucket(iv, b)
+      ) {
         const c = this.candleAt(kind, iv, b);
         if (c) first.push(c);
       }
@@ -163,7 +181,14 @@ export class InstrumentMarket {
   }
 
   /** 24h statistics; the completed hours are cached per hour. */
-  stats24h(now: number): { high: number; low: number; volume: number; turnover: number; prev24h: number; prev1h: number } {
+  stats24h(now: number): {
+    high: number;
+    low: number;
+    volume: number;
+    turnover: number;
+    prev24h: number;
+    prev1h: number;
+  } {
     const hour = bucketStart('60', now);
     if (!this.stats24 || this.stats24.hour !== hour) {
       let high = 0;
@@ -221,7 +246,12 @@ export class InstrumentMarket {
     for (const [iv, series] of this.candles.series) {
       const b = bucketStart(iv, this.startTime);
       const base = historyCandle(this.history, b, this.startTime);
-      series.seed({ ...base, close: this.lastTicks, high: Math.max(base.high, this.lastTicks), low: Math.min(base.low, this.lastTicks) });
+      series.seed({
+        ...base,
+        close: this.lastTicks,
+        high: Math.max(base.high, this.lastTicks),
+        low: Math.min(base.low, this.lastTicks),
+      });
       this.markCandles.get(iv).seed(derivedCandle(this.history, series.current()!, MARK_SALT));
       this.indexCandles.get(iv).seed(derivedCandle(this.history, series.current()!, INDEX_SALT));
     }
@@ -236,7 +266,10 @@ export class InstrumentMarket {
       const side: Side = this.rng.next() < 0.5 ? 'Buy' : 'Sell';
       const mid = Math.round(path.priceAt(t) / inst.tickFloat);
       const price = i === 1 ? this.lastTicks : Math.max(1, side === 'Buy' ? mid + 1 : mid);
-      const steps = Math.max(this.minSteps, Math.round(this.tradeSteps * Math.exp(0.8 * this.rng.normal() - 0.32)));
+      const steps = Math.max(
+        this.minSteps,
+        Math.round(this.tradeSteps * Math.exp(0.8 * this.rng.normal() - 0.32)),
+      );
       this.lastTicks = price;
       this.seq += 1;
       this.trades.push({
@@ -267,7 +300,15 @@ function flatGapCandle(series: CandleSeries, b: number): Candle | undefined {
     }
   }
   if (!prev) return undefined;
-  return { start: b, open: prev.close, high: prev.close, low: prev.close, close: prev.close, volume: 0, turnover: 0 };
+  return {
+    start: b,
+    open: prev.close,
+    high: prev.close,
+    low: prev.close,
+    close: prev.close,
+    volume: 0,
+    turnover: 0,
+  };
 }
 
 function poisson(rng: Random, lambda: number): number {

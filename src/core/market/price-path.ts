@@ -75,7 +75,6 @@ export class HistoricalPath {
     const block = Math.floor(minute / BLOCK);
     const base = block * BLOCK;
     let lo = base;
-    let hi = base + BLOCK;
     let wLo = this.topValue(block);
     let wHi = this.topValue(block + 1);
     if (minute === lo) return wLo;
@@ -84,7 +83,6 @@ export class HistoricalPath {
       const wMid = this.midpoint(mid, level, wLo, wHi);
       if (minute === mid) return wMid;
       if (minute < mid) {
-        hi = mid;
         wHi = wMid;
       } else {
         lo = mid;

@@ -65,7 +65,13 @@ export class MarketSimulator {
     private readonly emit: (e: MarketTickEvent) => void,
   ) {
     for (const [symbol, spec] of Object.entries(seed.markets)) {
-      const path = new HistoricalPath(seed.seed, symbol, seed.startTime, simFloat(spec.price), spec.volatility);
+      const path = new HistoricalPath(
+        seed.seed,
+        symbol,
+        seed.startTime,
+        simFloat(spec.price),
+        spec.volatility,
+      );
       const markets: InstrumentMarket[] = [];
       for (const inst of instruments.all()) {
         if (inst.symbol !== symbol) continue;

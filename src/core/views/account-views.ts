@@ -39,7 +39,8 @@ export function walletCoinView(coin: string, balance: BigT, usdPrice: BigT) {
 
 /** The UNIFIED wallet; `coins` empty means every non-zero coin. */
 export function walletBalanceView(account: Account, coins: readonly string[], usdPrice: UsdPrice) {
-  const names = coins.length > 0 ? coins : [...account.balances.keys()].filter((c) => !account.balance(c).eq(ZERO));
+  const names =
+    coins.length > 0 ? coins : [...account.balances.keys()].filter((c) => !account.balance(c).eq(ZERO));
   const coinViews = names.map((coin) => walletCoinView(coin, account.balance(coin), usdPrice(coin) ?? ZERO));
   // Totals always cover every coin, whichever coins were asked for.
   let totalUsd = ZERO;

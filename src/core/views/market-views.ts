@@ -98,7 +98,11 @@ export function spotInstrumentView(inst: Instrument, symbolId: number) {
 
 function pcnt(last: number, prev: number): string {
   if (prev <= 0) return '0';
-  return plain(Big(String(last - prev)).div(Big(String(prev))).round(6, Big.roundHalfUp));
+  return plain(
+    Big(String(last - prev))
+      .div(Big(String(prev)))
+      .round(6, Big.roundHalfUp),
+  );
 }
 
 export function linearTickerView(m: InstrumentMarket, now: number, seed: number) {
@@ -201,7 +205,13 @@ export function klineRow(inst: Instrument, c: Candle): string[] {
 
 /** [startTime, open, high, low, close] for mark- and index-price klines. */
 export function priceKlineRow(inst: Instrument, c: Candle): string[] {
-  return [String(c.start), priceStr(inst, c.open), priceStr(inst, c.high), priceStr(inst, c.low), priceStr(inst, c.close)];
+  return [
+    String(c.start),
+    priceStr(inst, c.open),
+    priceStr(inst, c.high),
+    priceStr(inst, c.low),
+    priceStr(inst, c.close),
+  ];
 }
 
 export function recentTradeView(inst: Instrument, t: PublicTrade) {

@@ -13,7 +13,9 @@ export const accountRoutes: RouteDef[] = [
     handler: (ctx) => {
       const accountType = ctx.params.requiredStr('accountType');
       if (accountType !== 'UNIFIED') {
-        throw errors.param(`accountType only support UNIFIED: this mock serves a unified trading account, got "${accountType}"`);
+        throw errors.param(
+          `accountType only support UNIFIED: this mock serves a unified trading account, got "${accountType}"`,
+        );
       }
       const coins = (ctx.params.str('coin') ?? '')
         .split(',')

@@ -13,7 +13,8 @@ function klineHandler(kind: CandleKind, allowed: readonly Category[]) {
     const category = params.category(allowed, 'linear');
     const symbol = params.symbol(true);
     const interval = params.oneOf('interval', KLINE_INTERVALS);
-    if (interval === undefined) throw errors.param(`interval is required; expected one of ${KLINE_INTERVALS.join(', ')}`);
+    if (interval === undefined)
+      throw errors.param(`interval is required; expected one of ${KLINE_INTERVALS.join(', ')}`);
     const start = params.time('start');
     const end = params.time('end');
     const limit = params.int('limit', { min: 1, max: 1000, def: 200 })!;
@@ -28,7 +29,12 @@ export const marketRoutes: RouteDef[] = [
     access: 'public',
     handler: ({ exchange }) => {
       const now = exchange.now();
-      return { result: { timeSecond: String(Math.floor(now / 1000)), timeNano: (BigInt(now) * 1_000_000n).toString() } };
+      return {
+        result: {
+          timeSecond: String(Math.floor(now / 1000)),
+          timeNano: (BigInt(now) * 1_000_000n).toString(),
+        },
+      };
     },
   },
   {
@@ -74,9 +80,24 @@ export const marketRoutes: RouteDef[] = [
       return { result: exchange.orderbook(category, symbol, limit) };
     },
   },
-  { method: 'GET', path: '/v5/market/kline', access: 'public', handler: klineHandler('trade', ['spot', 'linear', 'inverse']) },
-  { method: 'GET', path: '/v5/market/mark-price-kline', access: 'public', handler: klineHandler('mark', ['linear', 'inverse']) },
-  { method: 'GET', path: '/v5/market/index-price-kline', access: 'public', handler: klineHandler('index', ['linear', 'inverse']) },
+  {
+    method: 'GET',
+    path: '/v5/market/kline',
+    access: 'public',
+    handler: klineHandler('trade', ['spot', 'linear', 'inverse']),
+  },
+  {
+    method: 'GET',
+    path: '/v5/market/mark-price-kline',
+    access: 'public',
+    handler: klineHandler('mark', ['linear', 'inverse']),
+  },
+  {
+    method: 'GET',
+    path: '/v5/market/index-price-kline',
+    access: 'public',
+    handler: klineHandler('index', ['linear', 'inverse']),
+  },
   {
     method: 'GET',
     path: '/v5/market/recent-trade',
@@ -84,7 +105,10 @@ export const marketRoutes: RouteDef[] = [
     handler: ({ params, exchange }) => {
       const category = params.category();
       const symbol = params.symbol(true);
-      const limit = params.int('limit', category === 'spot' ? { min: 1, max: 60, def: 60 } : { min: 1, max: 1000, def: 500 })!;
+      const limit = params.int(
+        'limit',
+        category === 'spot' ? { min: 1, max: 60, def: 60 } : { min: 1, max: 1000, def: 500 },
+      )!;
       return { result: exchange.recentTrades(category, symbol, limit) };
     },
   },

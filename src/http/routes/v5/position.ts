@@ -12,7 +12,13 @@ export const positionRoutes: RouteDef[] = [
       const p = ctx.params;
       const category = p.category(['linear', 'inverse']);
       const symbol = p.symbol(true);
-      const result = ctx.exchange.setLeverage(requireAccount(ctx), category, symbol, p.decimal('buyLeverage'), p.decimal('sellLeverage'));
+      const result = ctx.exchange.setLeverage(
+        requireAccount(ctx),
+        category,
+        symbol,
+        p.decimal('buyLeverage'),
+        p.decimal('sellLeverage'),
+      );
       return { result };
     },
   },
