@@ -25,9 +25,11 @@ export function wsPreSign(expires: string): string {
 
 /** Constant-time comparison of a received hex signature with the expected one. */
 export function signatureMatches(expectedHex: string, receivedHex: string): boolean {
-  const received = receivedHex.toLowerCase();
-  if (received.length !== expectedHex.length) return false;
-  return timingSafeEqual(Buffer.from(expectedHex, 'utf8'), Buffer.from(received, 'utf8'));
+  const expected = Buffer.from(expectedHex, 'utf8');
+  const received = Buffer.from(receivedHex.toLowerCase(), 'utf8');
+  // Compare byte lengths: a non-ASCII header can match in characters but not in bytes.
+  if (received.length !== expected.length) return false;
+  return timingSafeEqual(expected, received);
 }
 
 /** Bybit's window rule: server_time - recv_window <= timestamp < server_time + 1000. */

@@ -26,7 +26,8 @@ export function parseDecimal(value: unknown): Big | undefined {
     if (typeof value === 'number' && /^[+-]?\d+(\.\d+)?e[+-]?\d+$/i.test(text)) return Big(text);
     return undefined;
   }
-  return Big(text);
+  // big.js refuses a leading '+', which the pattern allows.
+  return Big(text.startsWith('+') ? text.slice(1) : text);
 }
 
 /** An exact Big from a safe integer (tick and step counts). */

@@ -42,7 +42,11 @@ export const ERROR_CATALOG = {
   invalidSign: { retCode: 10004, summary: 'Signature does not match the request' },
   permissionDenied: { retCode: 10005, summary: 'Read-only key used on a write endpoint' },
   tooManyVisits: { retCode: 10006, summary: 'Per-account rate limit exceeded' },
-  serverError: { retCode: 10016, summary: 'Internal error (a bug in the mock: please report it)' },
+  serverError: {
+    retCode: 10016,
+    summary: 'Internal error (a bug in the mock: please report it)',
+    httpStatus: 500,
+  },
   routeNotFound: { retCode: 10017, summary: 'No such path or method', httpStatus: 404 },
   bodyTooLarge: { retCode: 10001, summary: 'Request body larger than the configured limit', httpStatus: 413 },
   leverageNotModified: { retCode: 110043, summary: 'set-leverage with the leverage already in force' },

@@ -89,7 +89,8 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     deps.logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
     const e = errors.serverError();
-    if (!res.headersSent) res.status(500).json(errorEnvelope(e.retCode, e.retMsg, deps.exchange().now()));
+    if (!res.headersSent)
+      res.status(e.httpStatus).json(errorEnvelope(e.retCode, e.retMsg, deps.exchange().now()));
   });
 
   return app;
@@ -99,15 +100,9 @@ async function handle(route: RouteDef, req: Request, res: Response, deps: HttpDe
   const exchange = deps.exchange();
   let body: Envelope;
   try {
-    let params: Params;
-    let payload: string;
-    if (route.method === 'POST') {
-      payload = await readBody(req, deps.options.maxBodyBytes);
-      params = new Params(parseJsonObject(payload));
-    } else {
-      payload = rawQueryOf(req.originalUrl);
-      params = Params.fromQuery(payload);
-    }
+    // Signatures cover the raw bytes, so authentication comes before parameters are parsed.
+    const payload =
+      route.method === 'POST' ? await readBody(req, deps.options.maxBodyBytes) : rawQueryOf(req.originalUrl);
     let account;
     if (route.access !== 'public') {
       account = authenticate({
@@ -123,6 +118,9 @@ async function handle(route: RouteDef, req: Request, res: Response, deps: HttpDe
       });
       const state = stateOf.get(req);
       if (state) state.account = account.name;
+    }
+    const params = route.method === 'POST' ? new Params(parseJsonObject(payload)) : Params.fromQuery(payload);
+    if (account) {
       const category = (route.limitCategory ?? categoryOf)(params);
       const limit = deps.rateLimiter.take(exchange.now(), account.uid, route.path, category);
       res.setHeader('X-Bapi-Limit', String(limit.limit));

@@ -17,7 +17,11 @@ export class Params {
   static fromQuery(rawQuery: string): Params {
     const values: Record<string, unknown> = {};
     if (rawQuery) {
-      for (const [k, v] of new URLSearchParams(rawQuery)) if (!(k in values)) values[k] = v;
+      for (const [k, v] of new URLSearchParams(rawQuery)) {
+        // Which of two values a server would take is a guess; refusing says exactly what is wrong.
+        if (k in values) throw errors.param(`${k} appears more than once in the query string; send it once`);
+        values[k] = v;
+      }
     }
     return new Params(values);
   }

@@ -261,11 +261,13 @@ export class InstrumentMarket {
   private warmUpTrades(path: HistoricalPath): void {
     const inst = this.instrument;
     const spacing = this.spec.tickIntervalMs;
+    // The newest warm-up trade prints at the start price, so the last price at boot is the scenario's.
+    const startTicks = this.lastTicks;
     for (let i = WARMUP_TRADES; i >= 1; i--) {
       const t = this.startTime - i * spacing;
       const side: Side = this.rng.next() < 0.5 ? 'Buy' : 'Sell';
       const mid = Math.round(path.priceAt(t) / inst.tickFloat);
-      const price = i === 1 ? this.lastTicks : Math.max(1, side === 'Buy' ? mid + 1 : mid);
+      const price = i === 1 ? startTicks : Math.max(1, side === 'Buy' ? mid + 1 : mid);
       const steps = Math.max(
         this.minSteps,
         Math.round(this.tradeSteps * Math.exp(0.8 * this.rng.normal() - 0.32)),

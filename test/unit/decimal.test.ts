@@ -1,0 +1,187 @@
+import { expect, test } from 'vitest';
+import {
+  Big,
+  decimalsOf,
+  fixed,
+  floatToStep,
+  floorToStep,
+  formatUnits,
+  fromInt,
+  isMultipleOf,
+  parseDecimal,
+  plain,
+  roundToStep,
+  stepsOf,
+} from '../../src/core/decimal.js';
+
+const str = (value: unknown) => parseDecimal(value)?.toFixed();
+
+test('parseDecimal accepts plain decimal strings', () => {
+  expect(str('0.001')).toBe('0.001');
+  expect(str('65000')).toBe('65000');
+  expect(str('-1.5')).toBe('-1.5');
+  expect(str('.5')).toBe('0.5');
+  expect(str('1.')).toBe('1');
+  expect(str('0')).toBe('0');
+  expect(str('00012.3400')).toBe('12.34');
+});
+
+test('parseDecimal keeps every digit of a long decimal string', () => {
+  expect(str('123456789012345678901234567890.123456789')).toBe('123456789012345678901234567890.123456789');
+  expect(str('0.000000000000000000000001')).toBe('0.000000000000000000000001');
+});
+
+test('parseDecimal accepts finite JSON numbers as they are written', () => {
+  expect(str(0.1)).toBe('0.1');
+  expect(str(65000)).toBe('65000');
+  expect(str(-2.5)).toBe('-2.5');
+  expect(str(0)).toBe('0');
+  // JSON.parse('0.0000001') is the number 1e-7, which String() writes in exponent form.
+  expect(str(JSON.parse('0.0000001'))).toBe('0.0000001');
+  expect(str(1e21)).toBe('1000000000000000000000');
+});
+
+test('parseDecimal rejects exponent strings, words, blanks, non-strings and malformed numbers', () => {
+  for (const bad of [
+    '1e5',
+    '1E5',
+    '1e-7',
+    'abc',
+    '',
+    ' ',
+    '1.2.3',
+    '1,5',
+    '0x10',
+    '--1',
+    '+-1',
+    '.',
+    '-',
+    '1 2',
+    'Infinity',
+    'NaN',
+  ]) {
+    expect(parseDecimal(bad), JSON.stringify(bad)).toBeUndefined();
+  }
+  for (const bad of [
+    null,
+    undefined,
+    true,
+    false,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+    {},
+    [],
+    [1],
+    10n,
+  ]) {
+    expect(parseDecimal(bad), String(bad)).toBeUndefined();
+  }
+});
+
+test('parseDecimal never throws: a leading plus sign, which its pattern allows, parses like no sign', () => {
+  // A plus sign passes parseDecimal's own pattern, so it must not reach Big() unchanged (big.js
+  // has no '+'): a user value "+2" must give 2 (or undefined), never an exception.
+  for (const text of ['+2', '+0.5', '+.5', '+1.']) {
+    expect(() => parseDecimal(text), text).not.toThrow();
+  }
+  expect(str('+2')).toBe('2');
+  expect(str('+.5')).toBe('0.5');
+});
+
+test('parseDecimal trims surrounding whitespace of a string', () => {
+  expect(str(' 1.25 ')).toBe('1.25');
+});
+
+test('Big is in strict mode: JS numbers are refused, strings are exact', () => {
+  expect(() => Big(1.1 as unknown as string)).toThrow();
+  expect(() => Big(1 as unknown as string)).toThrow();
+  expect(Big('0.1').plus(Big('0.2')).toFixed()).toBe('0.3');
+});
+
+test('Big refuses a lossy toNumber() in strict mode', () => {
+  expect(() => Big('0.1').plus(Big('0.2')).times(Big('1.00000000000000000001')).toNumber()).toThrow();
+  expect(Big('0.5').toNumber()).toBe(0.5);
+});
+
+test('fromInt builds exact decimals from safe integers and refuses anything else', () => {
+  expect(fromInt(0).toFixed()).toBe('0');
+  expect(fromInt(-42).toFixed()).toBe('-42');
+  expect(fromInt(Number.MAX_SAFE_INTEGER).toFixed()).toBe('9007199254740991');
+  expect(() => fromInt(1.5)).toThrow(RangeError);
+  expect(() => fromInt(Number.MAX_SAFE_INTEGER + 1)).toThrow(RangeError);
+  expect(() => fromInt(Number.NaN)).toThrow(RangeError);
+});
+
+test('decimalsOf counts the decimals of a step', () => {
+  expect(decimalsOf('0.001')).toBe(3);
+  expect(decimalsOf('1')).toBe(0);
+  expect(decimalsOf('0.1')).toBe(1);
+  expect(decimalsOf('10')).toBe(0);
+  expect(decimalsOf('0.00000001')).toBe(8);
+  expect(decimalsOf(Big('0.010'))).toBe(2);
+  expect(decimalsOf('0.5')).toBe(1);
+});
+
+test('stepsOf counts whole steps, rounding half up', () => {
+  expect(stepsOf('0.001', Big('0.001'))).toBe(1);
+  expect(stepsOf('1.5', Big('0.001'))).toBe(1_500);
+  expect(stepsOf(Big('0.0015'), Big('0.001'))).toBe(2);
+  expect(stepsOf('0.00149', Big('0.001'))).toBe(1);
+  expect(stepsOf('0', Big('0.01'))).toBe(0);
+  expect(stepsOf('100', Big('5'))).toBe(20);
+  expect(stepsOf('1190', Big('0.001'))).toBe(1_190_000);
+});
+
+test('floorToStep rounds down to a multiple of the step', () => {
+  expect(floorToStep(Big('1.2345'), Big('0.01')).toFixed()).toBe('1.23');
+  expect(floorToStep(Big('1.2399'), Big('0.01')).toFixed()).toBe('1.23');
+  expect(floorToStep(Big('1.23'), Big('0.01')).toFixed()).toBe('1.23');
+  expect(floorToStep(Big('0.0009'), Big('0.001')).toFixed()).toBe('0');
+  expect(floorToStep(Big('65000.07'), Big('0.5')).toFixed()).toBe('65000');
+  expect(floorToStep(Big('17'), Big('5')).toFixed()).toBe('15');
+});
+
+test('roundToStep rounds to the nearest multiple of the step, halves up', () => {
+  expect(roundToStep(Big('1.234'), Big('0.01')).toFixed()).toBe('1.23');
+  expect(roundToStep(Big('1.235'), Big('0.01')).toFixed()).toBe('1.24');
+  expect(roundToStep(Big('1.2351'), Big('0.01')).toFixed()).toBe('1.24');
+  expect(roundToStep(Big('65000.25'), Big('0.5')).toFixed()).toBe('65000.5');
+  expect(roundToStep(Big('65000.24'), Big('0.5')).toFixed()).toBe('65000');
+  expect(roundToStep(Big('17.5'), Big('5')).toFixed()).toBe('20');
+});
+
+test('isMultipleOf is true only for whole multiples of a positive step', () => {
+  expect(isMultipleOf(Big('0.003'), Big('0.001'))).toBe(true);
+  expect(isMultipleOf(Big('0.0035'), Big('0.001'))).toBe(false);
+  expect(isMultipleOf(Big('0'), Big('0.001'))).toBe(true);
+  expect(isMultipleOf(Big('1'), Big('0'))).toBe(false);
+});
+
+test('fixed pads to the given decimals and plain drops trailing zeros', () => {
+  expect(fixed(Big('65000'), 2)).toBe('65000.00');
+  expect(fixed(Big('0.1'), 3)).toBe('0.100');
+  expect(plain(Big('1.2300'))).toBe('1.23');
+  expect(plain(Big('100'))).toBe('100');
+  expect(plain(Big('0.00000001'))).toBe('0.00000001');
+});
+
+test('formatUnits writes units times the step with exactly dp decimals', () => {
+  expect(formatUnits(650_001, Big('0.1'), 1)).toBe('65000.1');
+  expect(formatUnits(5, Big('0.001'), 3)).toBe('0.005');
+  expect(formatUnits(0, Big('0.01'), 2)).toBe('0.00');
+  expect(formatUnits(1_000, Big('0.001'), 3)).toBe('1.000');
+  expect(formatUnits(-3, Big('0.01'), 2)).toBe('-0.03');
+  expect(formatUnits(7, Big('5'), 0)).toBe('35');
+  expect(formatUnits(123_456_789, Big('0.00000001'), 8)).toBe('1.23456789');
+});
+
+test('formatUnits refuses a non-integer unit count', () => {
+  expect(() => formatUnits(1.5, Big('0.1'), 1)).toThrow(RangeError);
+});
+
+test('floatToStep turns a simulated float into an exact multiple of the step', () => {
+  expect(floatToStep(65000.04, Big('0.1')).toFixed()).toBe('65000');
+  expect(floatToStep(65000.06, Big('0.1')).toFixed()).toBe('65000.1');
+  expect(floatToStep(0.1 + 0.2, Big('0.01')).toFixed()).toBe('0.3');
+});
