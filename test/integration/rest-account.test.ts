@@ -15,6 +15,7 @@ import {
   startTestExchange,
   type Reply,
 } from '../support/server.js';
+import { expectParamError } from '../support/envelope.js';
 
 // Wire bodies are asserted field by field; `any` keeps those assertions readable.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -46,13 +47,6 @@ function okBody(r: Reply, retMsg = 'OK'): Json {
   expect(r.body.retExtInfo).toEqual({});
   expect(r.body.time).toBe(MANUAL_CLOCK_START);
   return r.body.result;
-}
-
-function expectParamError(r: Reply, mentions: RegExp): void {
-  expect(r.status).toBe(200);
-  expect(r.body.retCode, r.text).toBe(10001);
-  expect(r.body.retMsg).toMatch(mentions);
-  expect(r.body.result).toEqual({});
 }
 
 const ACCOUNT_KEYS = [

@@ -5,13 +5,8 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { RunningExchange } from '../../src/runtime/start-exchange.js';
-import {
-  MANUAL_CLOCK_START,
-  getPublic,
-  manualScenarioYaml,
-  startTestExchange,
-  type Reply,
-} from '../support/server.js';
+import { MANUAL_CLOCK_START, getPublic, manualScenarioYaml, startTestExchange } from '../support/server.js';
+import { expectParamError } from '../support/envelope.js';
 
 // Wire bodies are asserted field by field; `any` keeps those assertions readable.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -45,15 +40,6 @@ async function ok(ex: RunningExchange, pathAndQuery: string): Promise<Json> {
   expect(r.body.retExtInfo).toEqual({});
   expect(typeof r.body.time).toBe('number');
   return r.body.result;
-}
-
-function expectParamError(r: Reply, mentions: RegExp): void {
-  expect(r.status).toBe(200);
-  expect(r.body.retCode, r.text).toBe(10001);
-  expect(r.body.retMsg).toMatch(mentions);
-  expect(r.body.result).toEqual({});
-  expect(r.body.retExtInfo).toEqual({});
-  expect(typeof r.body.time).toBe('number');
 }
 
 function num(s: string): number {

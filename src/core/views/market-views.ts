@@ -190,19 +190,6 @@ export function orderbookView(m: InstrumentMarket, limit: number) {
   };
 }
 
-/** [startTime, open, high, low, close, volume, turnover] */
-export function klineRow(inst: Instrument, c: Candle): string[] {
-  return [
-    String(c.start),
-    priceStr(inst, c.open),
-    priceStr(inst, c.high),
-    priceStr(inst, c.low),
-    priceStr(inst, c.close),
-    qtyStr(inst, c.volume),
-    statStr(c.turnover),
-  ];
-}
-
 /** [startTime, open, high, low, close] for mark- and index-price klines. */
 export function priceKlineRow(inst: Instrument, c: Candle): string[] {
   return [
@@ -212,6 +199,11 @@ export function priceKlineRow(inst: Instrument, c: Candle): string[] {
     priceStr(inst, c.low),
     priceStr(inst, c.close),
   ];
+}
+
+/** [startTime, open, high, low, close, volume, turnover] */
+export function klineRow(inst: Instrument, c: Candle): string[] {
+  return [...priceKlineRow(inst, c), qtyStr(inst, c.volume), statStr(c.turnover)];
 }
 
 export function recentTradeView(inst: Instrument, t: PublicTrade) {
