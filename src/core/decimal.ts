@@ -92,7 +92,29 @@ export function stepsOf(qty: Big | string, step: Big): number {
   return Number(q.div(step).round(0, Big.roundHalfUp).toFixed(0));
 }
 
-/** ticks * tickSize as a fixed-decimal wire string. */
+/** 10^-dp when step is exactly that (0.01 for dp 2), else undefined. */
+const powerOfTenSteps = new WeakMap<Big, boolean>();
+function isPowerOfTenStep(step: Big, dp: number): boolean {
+  let known = powerOfTenSteps.get(step);
+  if (known === undefined) {
+    known = step.eq(Big('1').div(Big('10').pow(dp)));
+    powerOfTenSteps.set(step, known);
+  }
+  return known;
+}
+
+/**
+ * units * step as a fixed-decimal wire string with `dp` decimals. Steps that are a power of ten
+ * (0.1, 0.001, 1: nearly every tick size and qty step) are formatted from the integer directly,
+ * which is exact and keeps big.js off the market-data hot path.
+ */
 export function formatUnits(units: number, step: Big, dp: number): string {
+  if (Number.isSafeInteger(units) && isPowerOfTenStep(step, dp)) {
+    if (dp === 0) return String(units);
+    const negative = units < 0;
+    const digits = String(Math.abs(units)).padStart(dp + 1, '0');
+    const text = `${digits.slice(0, -dp)}.${digits.slice(-dp)}`;
+    return negative ? `-${text}` : text;
+  }
   return fromInt(units).times(step).toFixed(dp);
 }

@@ -185,3 +185,15 @@ test('floatToStep turns a simulated float into an exact multiple of the step', (
   expect(floatToStep(65000.06, Big('0.1')).toFixed()).toBe('65000.1');
   expect(floatToStep(0.1 + 0.2, Big('0.01')).toFixed()).toBe('0.3');
 });
+
+test('formatUnits formats power-of-ten steps exactly as big.js does, for random and edge values', async () => {
+  const { Big, formatUnits, fromInt, decimalsOf } = await import('../../src/core/decimal.js');
+  const steps = ['1', '0.1', '0.01', '0.001', '0.000001', '0.00000001', '10', '0.5', '0.25', '0.005'];
+  const values = [0, 1, 9, 10, 99, 100, 101, 123456789, -1, -5, -123456, 2 ** 40 + 7];
+  for (let i = 0; i < 200; i++) values.push(Math.floor((i * 2654435761) % 1e9) - 5e8);
+  for (const s of steps) {
+    const step = Big(s);
+    const dp = decimalsOf(step);
+    for (const v of values) expect(formatUnits(v, step, dp)).toBe(fromInt(v).times(step).toFixed(dp));
+  }
+});

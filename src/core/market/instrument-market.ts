@@ -38,6 +38,8 @@ export interface KlineQuery {
 const TRADE_RING = 1000;
 const CANDLE_RETENTION = 2000;
 const WARMUP_TRADES = 20;
+/** History candles kept per instrument (a few reads of 1000 candles each). */
+const HISTORY_CACHE = 5000;
 const MARK_SALT = 7;
 const INDEX_SALT = 8;
 
@@ -62,6 +64,7 @@ export class InstrumentMarket {
   /** Typical simulated trade size, in quantity steps. */
   readonly tradeSteps: number;
   private readonly minSteps: number;
+  private readonly historyCache = new Map<string, Candle>();
   private stats24: { hour: number; high: number; low: number; volume: number; turnover: number } | undefined;
 
   constructor(
@@ -227,7 +230,7 @@ export class InstrumentMarket {
   private candleAt(kind: CandleKind, iv: KlineInterval, b: number): Candle | undefined {
     const end = nextBucket(iv, b);
     if (end <= this.startTime) {
-      const base = historyCandle(this.history, b, end);
+      const base = this.cachedHistoryCandle(iv, b, end);
       if (kind === 'trade') return base;
       return derivedCandle(this.history, base, kind === 'mark' ? MARK_SALT : INDEX_SALT);
     }
@@ -235,6 +238,20 @@ export class InstrumentMarket {
     const found = series.find(b);
     if (found) return found;
     return flatGapCandle(series, b);
+  }
+
+  /** History candles never change, so recently read ones are kept (bounded, oldest dropped first). */
+  private cachedHistoryCandle(iv: KlineInterval, b: number, end: number): Candle {
+    const key = `${iv}:${b}`;
+    const hit = this.historyCache.get(key);
+    if (hit) return hit;
+    const c = historyCandle(this.history, b, end);
+    if (this.historyCache.size >= HISTORY_CACHE) {
+      const oldest = this.historyCache.keys().next().value;
+      if (oldest !== undefined) this.historyCache.delete(oldest);
+    }
+    this.historyCache.set(key, c);
+    return c;
   }
 
   private setFor(kind: CandleKind): CandleSet {
