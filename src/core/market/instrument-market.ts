@@ -175,9 +175,9 @@ export class InstrumentMarket {
     if (q.start !== undefined && q.start > end) return out;
     const lower = q.start === undefined ? -Infinity : bucketStart(iv, q.start);
     for (let b = bucketStart(iv, end); b >= lower && out.length < q.limit; b = previousBucket(iv, b)) {
+      // A live bucket dropped by retention yields nothing; older history still answers.
       const c = this.candleAt(kind, iv, b);
       if (c) out.push(c);
-      else if (b >= this.startTime) continue;
       if (b < 0) break;
     }
     return out;
