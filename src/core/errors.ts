@@ -50,6 +50,41 @@ export const ERROR_CATALOG = {
   routeNotFound: { retCode: 10017, summary: 'No such path or method', httpStatus: 404 },
   bodyTooLarge: { retCode: 10001, summary: 'Request body larger than the configured limit', httpStatus: 413 },
   leverageNotModified: { retCode: 110043, summary: 'set-leverage with the leverage already in force' },
+  orderNotFound: { retCode: 110001, summary: 'Order unknown, or already closed (amend/cancel), derivatives' },
+  priceOutOfRange: { retCode: 110003, summary: 'Order price outside the instrument minPrice/maxPrice' },
+  insufficientAvailable: {
+    retCode: 110007,
+    summary: 'Available balance too low for the order margin (derivatives)',
+  },
+  reduceOnlyRule: { retCode: 110017, summary: 'Reduce-only order that would open or increase a position' },
+  hasPosition: { retCode: 110024, summary: 'switch-mode while a position is open' },
+  positionModeNotModified: { retCode: 110025, summary: 'switch-mode to the mode already in force' },
+  hasOpenOrders: { retCode: 110028, summary: 'switch-mode while orders are open' },
+  duplicateLinkId: { retCode: 110072, summary: 'orderLinkId already used by an open or recent order' },
+  triggerRising: {
+    retCode: 110092,
+    summary: 'triggerDirection 1 (rise) but triggerPrice is not above the price',
+  },
+  triggerFalling: {
+    retCode: 110093,
+    summary: 'triggerDirection 2 (fall) but triggerPrice is not below the price',
+  },
+  minNotional: { retCode: 110094, summary: 'qty x price below the minimum order value (derivatives)' },
+  tpslNotModified: { retCode: 34040, summary: 'trading-stop with the TP/SL already in force' },
+  spotInsufficient: { retCode: 170131, summary: 'Spot: balance too low for the order' },
+  spotQtyTooLow: { retCode: 170136, summary: 'Spot: quantity below minOrderQty' },
+  spotQtyDecimals: { retCode: 170137, summary: 'Spot: quantity not a multiple of basePrecision' },
+  spotPriceDecimals: { retCode: 170134, summary: 'Spot: price not a multiple of tickSize' },
+  spotPriceTooHigh: { retCode: 170132, summary: 'Spot: price above maxPrice' },
+  spotPriceTooLow: { retCode: 170133, summary: 'Spot: price below minPrice' },
+  spotValueTooLow: { retCode: 170140, summary: 'Spot: order value below minOrderAmt' },
+  spotAmountTooLarge: {
+    retCode: 170124,
+    summary: 'Spot: quantity above maxOrderQty, or value above maxOrderAmt',
+  },
+  spotDuplicateLinkId: { retCode: 170141, summary: 'Spot: orderLinkId already used' },
+  spotInvalidSymbol: { retCode: 170121, summary: 'Spot: symbol not listed' },
+  spotOrderNotFound: { retCode: 170213, summary: 'Spot: order unknown or already closed' },
 } as const satisfies Record<string, CatalogEntry>;
 
 export type ErrorName = keyof typeof ERROR_CATALOG;
@@ -112,6 +147,73 @@ export const errors = {
   },
   leverageNotModified(): ExchangeError {
     return make('leverageNotModified', 'leverage not modified');
+  },
+  orderNotFound(action: 'cancel' | 'replace'): ExchangeError {
+    return make('orderNotFound', `order not exists or too late to ${action}`);
+  },
+  priceOutOfRange(detail: string): ExchangeError {
+    return make('priceOutOfRange', `Order price is out of permissible range: ${detail}`);
+  },
+  insufficientAvailable(detail: string): ExchangeError {
+    return make('insufficientAvailable', `ab not enough for new order: ${detail}`);
+  },
+  reduceOnlyRule(detail: string): ExchangeError {
+    return make('reduceOnlyRule', `Reduce-only rule not satisfied: ${detail}`);
+  },
+  hasPosition(): ExchangeError {
+    return make('hasPosition', 'You have an existing position, so the position mode cannot be switched');
+  },
+  positionModeNotModified(): ExchangeError {
+    return make('positionModeNotModified', 'Position mode is not modified');
+  },
+  hasOpenOrders(): ExchangeError {
+    return make('hasOpenOrders', 'open orders exist, position mode cannot be switched; cancel them first');
+  },
+  duplicateLinkId(category: 'spot' | 'linear'): ExchangeError {
+    return category === 'spot'
+      ? make('spotDuplicateLinkId', 'Duplicate clientOrderId.')
+      : make('duplicateLinkId', 'OrderLinkedID is duplicate');
+  },
+  triggerDirection(rising: boolean, trigger: string, current: string): ExchangeError {
+    return rising
+      ? make('triggerRising', `expect Rising, but trigger_price[${trigger}] <= current[${current}]`)
+      : make('triggerFalling', `expect Falling, but trigger_price[${trigger}] >= current[${current}]`);
+  },
+  minNotional(min: string, coin: string): ExchangeError {
+    return make('minNotional', `Order does not meet minimum order value ${min}${coin}`);
+  },
+  tpslNotModified(): ExchangeError {
+    return make('tpslNotModified', 'not modified');
+  },
+  spotInsufficient(detail: string): ExchangeError {
+    return make('spotInsufficient', `Insufficient balance. ${detail}`);
+  },
+  spotQtyTooLow(min: string): ExchangeError {
+    return make('spotQtyTooLow', `Order quantity lower than the minimum. (minOrderQty ${min})`);
+  },
+  spotQtyDecimals(step: string): ExchangeError {
+    return make('spotQtyDecimals', `Order volume decimal too long. (step ${step})`);
+  },
+  spotPriceDecimals(tick: string): ExchangeError {
+    return make('spotPriceDecimals', `Order price decimal too long. (tickSize ${tick})`);
+  },
+  spotPriceTooHigh(max: string): ExchangeError {
+    return make('spotPriceTooHigh', `Order price too high. (maxPrice ${max})`);
+  },
+  spotPriceTooLow(min: string): ExchangeError {
+    return make('spotPriceTooLow', `Order price lower than the minimum. (minPrice ${min})`);
+  },
+  spotValueTooLow(min: string): ExchangeError {
+    return make('spotValueTooLow', `Order value exceeded lower limit (minimum ${min})`);
+  },
+  spotAmountTooLarge(detail: string): ExchangeError {
+    return make('spotAmountTooLarge', `Order amount too large. (${detail})`);
+  },
+  spotInvalidSymbol(): ExchangeError {
+    return make('spotInvalidSymbol', 'Invalid symbol.');
+  },
+  spotOrderNotFound(): ExchangeError {
+    return make('spotOrderNotFound', 'Order does not exist.');
   },
   bodyTooLarge(limit: number): ExchangeError {
     return make(

@@ -11,10 +11,14 @@ import { InstrumentRegistry, type Instrument } from './instruments/instrument.js
 import { fundingRateAt, fundingTimes, type FundingQuery } from './market/funding.js';
 import type { CandleKind, InstrumentMarket, KlineQuery } from './market/instrument-market.js';
 import { MarketSimulator, type MarketTickEvent } from './market/simulator.js';
-import { Random, hashString } from './random.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { Random } from './random.js';
 import type { ExchangeSeed } from './seed.js';
 import type { Category } from './types.js';
-import { accountInfoView, coinInfoView, queryApiView, walletBalanceView } from './views/account-views.js';
+import { TradingEngine, type TradingUpdate } from './trading/engine.js';
+import { TradingService } from './trading/service.js';
+import { accountInfoView, coinInfoView, queryApiView } from './views/account-views.js';
+import { walletBalanceView } from './views/trading-views.js';
 import {
   klineRow,
   linearInstrumentView,
@@ -28,6 +32,8 @@ import {
 
 export interface ExchangeEvents {
   marketTick: MarketTickEvent;
+  /** Orders, executions, positions and wallet of one account changed (once per command). */
+  trading: TradingUpdate;
   reset: { time: number };
 }
 
@@ -56,6 +62,8 @@ export class Exchange {
   private instruments!: InstrumentRegistry;
   private accounts!: AccountBook;
   private simulator!: MarketSimulator;
+  private engine!: TradingEngine;
+  private service!: TradingService;
   private symbolIds = new Map<string, number>();
   private running = false;
 
@@ -71,11 +79,13 @@ export class Exchange {
   start(): void {
     this.running = true;
     this.simulator.start(this.clock);
+    this.engine.start();
   }
 
   stop(): void {
     this.running = false;
     this.simulator.stop();
+    this.engine.stop();
   }
 
   /** Rebuilds all state from a seed (the loaded one by default). */
@@ -101,9 +111,64 @@ export class Exchange {
     this.instruments = new InstrumentRegistry(seed.instruments);
     this.accounts = new AccountBook(seed.accounts);
     const root = new Random(seed.seed);
-    this.simulator = new MarketSimulator(seed, this.instruments, root, (e) => this.bus.emit('marketTick', e));
+    this.simulator = new MarketSimulator(seed, this.instruments, root, (e) => {
+      // Account orders react to the tick (fills, triggers, TP/SL) before anyone sees it.
+      const inst = this.instruments.byKey(e.key);
+      if (inst) this.engine.onMarketTick(inst, e.trades);
+      this.bus.emit('marketTick', e);
+    });
+    this.engine = new TradingEngine({
+      clock: this.clock,
+      root: root.fork('trading'),
+      seed: seed.seed,
+      market: (inst) => this.simulator.market(inst.category, inst.symbol),
+      instruments: () => this.instruments.all(),
+      leverageOf: (a, inst) => this.leverageOf(a, inst),
+      publish: (u) => this.bus.emit('trading', u),
+      fundingRate: (inst) => seed.markets[inst.symbol]?.fundingRate ?? '0.0001',
+    });
+    this.service = new TradingService(this.engine, {
+      instrument: (c, s) => this.instruments.get(c, s),
+      instruments: (c) => this.instruments.list(c),
+      leverageOf: (a, inst) => this.leverageOf(a, inst),
+      now: () => this.clock.now(),
+    });
     this.symbolIds.clear();
     seed.instruments.forEach((spec, i) => this.symbolIds.set(`${spec.category}:${spec.symbol}`, i + 1));
+    this.applySeedPositions();
+  }
+
+  /** Scenario positions open at the start, as if filled at their avgPrice before the run. */
+  private applySeedPositions(): void {
+    for (const spec of this.seedData.accounts) {
+      const account = this.accounts.find(spec.name);
+      if (!account) continue;
+      for (const p of spec.positions) {
+        const inst = this.instruments.get(p.category, p.symbol);
+        if (!inst) continue;
+        const idx = p.positionIdx ?? 0;
+        if (idx !== 0) account.hedgeSymbols.add(p.symbol);
+        this.engine.setPosition(
+          account,
+          inst,
+          idx,
+          p.side,
+          Big(p.size),
+          Big(p.avgPrice),
+          p.leverage ? Big(p.leverage) : undefined,
+        );
+      }
+    }
+  }
+
+  /** Orders, executions and positions: the v5 trade, execution and position endpoints. */
+  get trading(): TradingService {
+    return this.service;
+  }
+
+  /** The engine itself, for admin and scenario actions (fills, holds, positions). */
+  get tradingEngine(): TradingEngine {
+    return this.engine;
   }
 
   // ---- lookups -------------------------------------------------------------------------------
@@ -229,7 +294,12 @@ export class Exchange {
   }
 
   walletBalance(account: Account, coins: readonly string[]) {
-    return walletBalanceView(account, coins, (c) => this.usdPrice(c));
+    return walletBalanceView(
+      account,
+      coins,
+      (c) => this.usdPrice(c),
+      (c) => this.engine.coin(account, c),
+    );
   }
 
   accountInfo() {
@@ -300,6 +370,14 @@ export class Exchange {
     if (!buy.eq(sell)) throw errors.param('buyLeverage and sellLeverage must be equal in one-way mode');
     if (this.leverageOf(account, inst).eq(buy)) throw errors.leverageNotModified();
     account.leverage.set(symbol, buy);
+    // Open positions take the new leverage (their initial margin changes with it).
+    const touched = [];
+    for (const pos of account.positions.values()) {
+      if (pos.instrument !== inst) continue;
+      pos.leverage = buy;
+      touched.push(pos);
+    }
+    this.engine.notify(account, touched, touched.length > 0);
     return {};
   }
 
@@ -337,18 +415,4 @@ export class Exchange {
       })),
     };
   }
-}
-
-/** Opaque page cursors made of [a-z0-9] only, so no client encoding (single or double) can mangle them. */
-export function encodeCursor(offset: number): string {
-  return `p${offset.toString(36)}x${(hashString(`cursor:${offset}`) % 1296).toString(36).padStart(2, '0')}`;
-}
-
-export function decodeCursor(cursor: string): number {
-  const m = /^p([0-9a-z]+)x([0-9a-z]{2})$/.exec(cursor);
-  const offset = m ? Number.parseInt(m[1]!, 36) : Number.NaN;
-  if (!m || !Number.isSafeInteger(offset) || encodeCursor(offset) !== cursor) {
-    throw errors.param('cursor invalid: pass the nextPageCursor of the previous page unchanged');
-  }
-  return offset;
 }

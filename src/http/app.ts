@@ -16,6 +16,7 @@ import type { RouteDef } from './route.js';
 import { accountRoutes } from './routes/v5/account.js';
 import { categoryOf, marketRoutes } from './routes/v5/market.js';
 import { positionRoutes } from './routes/v5/position.js';
+import { tradeRoutes } from './routes/v5/trade.js';
 
 export interface HttpOptions {
   maxBodyBytes: number;
@@ -31,7 +32,12 @@ export interface HttpDeps {
   mount?: (app: Express) => void;
 }
 
-export const V5_ROUTES: readonly RouteDef[] = [...marketRoutes, ...accountRoutes, ...positionRoutes];
+export const V5_ROUTES: readonly RouteDef[] = [
+  ...marketRoutes,
+  ...accountRoutes,
+  ...positionRoutes,
+  ...tradeRoutes,
+];
 
 interface RequestState {
   started: bigint;

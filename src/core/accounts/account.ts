@@ -4,6 +4,7 @@
 import { Big, ZERO, type Big as BigT } from '../decimal.js';
 import { hashString } from '../random.js';
 import type { AccountPermission, AccountSpec } from '../seed.js';
+import type { ClosedPnl, Execution, Order, Position } from '../trading/model.js';
 
 export class Account {
   readonly name: string;
@@ -15,6 +16,23 @@ export class Account {
   readonly balances = new Map<string, BigT>();
   /** Linear leverage per symbol (one-way mode: one value for both sides). */
   readonly leverage = new Map<string, BigT>();
+  /** Every order the account placed that is still remembered, by orderId, in creation order. */
+  readonly orders = new Map<string, Order>();
+  /** Orders still open (New, PartiallyFilled, Untriggered), by orderId. */
+  readonly openOrders = new Map<string, Order>();
+  /** orderLinkId -> order, for lookups and the uniqueness rule. */
+  readonly ordersByLinkId = new Map<string, Order>();
+  /** Executions oldest first (fills and funding). */
+  readonly executions: Execution[] = [];
+  /** Linear positions by `symbol:positionIdx`. */
+  readonly positions = new Map<string, Position>();
+  /** Linear symbols in hedge mode (positionIdx 1 and 2). */
+  readonly hedgeSymbols = new Set<string>();
+  readonly closedPnl: ClosedPnl[] = [];
+  /** Coin -> amount held by open spot orders. */
+  readonly locked = new Map<string, BigT>();
+  /** Coin -> realised PnL booked in that coin (fees and funding included). */
+  readonly cumRealised = new Map<string, BigT>();
 
   constructor(spec: AccountSpec) {
     this.name = spec.name;
@@ -32,6 +50,23 @@ export class Account {
 
   balance(coin: string): BigT {
     return this.balances.get(coin) ?? ZERO;
+  }
+
+  lockedOf(coin: string): BigT {
+    return this.locked.get(coin) ?? ZERO;
+  }
+
+  /** Adds `delta` (may be negative) to a coin's wallet balance. */
+  credit(coin: string, delta: BigT): void {
+    this.balances.set(coin, this.balance(coin).plus(delta));
+  }
+
+  lock(coin: string, delta: BigT): void {
+    this.locked.set(coin, this.lockedOf(coin).plus(delta));
+  }
+
+  bookRealised(coin: string, delta: BigT): void {
+    this.cumRealised.set(coin, (this.cumRealised.get(coin) ?? ZERO).plus(delta));
   }
 }
 

@@ -71,13 +71,13 @@ export function buildInstrument(spec: InstrumentSpec): Instrument {
 
 /** Instruments indexed by category and symbol; insertion order is the scenario's order. */
 export class InstrumentRegistry {
-  private readonly byKey = new Map<string, Instrument>();
+  private readonly keyed = new Map<string, Instrument>();
   private readonly byCategory = new Map<string, Instrument[]>();
 
   constructor(specs: readonly InstrumentSpec[]) {
     for (const spec of specs) {
       const inst = buildInstrument(spec);
-      this.byKey.set(inst.key, inst);
+      this.keyed.set(inst.key, inst);
       const list = this.byCategory.get(inst.category) ?? [];
       list.push(inst);
       this.byCategory.set(inst.category, list);
@@ -85,7 +85,12 @@ export class InstrumentRegistry {
   }
 
   get(category: string, symbol: string): Instrument | undefined {
-    return this.byKey.get(instrumentKey(category, symbol));
+    return this.keyed.get(instrumentKey(category, symbol));
+  }
+
+  /** By `category:symbol` key. */
+  byKey(key: string): Instrument | undefined {
+    return this.keyed.get(key);
   }
 
   list(category: string): readonly Instrument[] {
@@ -93,6 +98,6 @@ export class InstrumentRegistry {
   }
 
   all(): Instrument[] {
-    return [...this.byKey.values()];
+    return [...this.keyed.values()];
   }
 }

@@ -46,6 +46,24 @@ export class SimBook {
     return this.asks.ticks[0];
   }
 
+  /**
+   * Takes `steps` from the level at `ticks` (account orders eating simulated liquidity). The level
+   * goes when empty; the next rebuild restores depth, so liquidity replenishes every tick.
+   */
+  consume(sideName: 'bids' | 'asks', ticks: number, steps: number, time: number): void {
+    const side = this[sideName];
+    const i = side.ticks.indexOf(ticks);
+    if (i < 0) return;
+    const left = side.steps[i]! - steps;
+    if (left > 0) side.steps[i] = left;
+    else {
+      side.ticks.splice(i, 1);
+      side.steps.splice(i, 1);
+    }
+    this.u += 1;
+    this.ts = time;
+  }
+
   /** Rebuilds the book around `midTicks` (a float) for tick `tickIndex`. */
   rebuild(midTicks: number, tickIndex: number, time: number): void {
     const spread = this.spec.spreadTicks;

@@ -1,74 +1,9 @@
 /**
- * Account endpoints in Bybit's wire shapes (unified trading account).
+ * Account endpoints in Bybit's wire shapes (unified trading account). The wallet is in
+ * trading-views.ts, next to the positions it depends on.
  * @see ../shared/reference/bybit-v5-facts.md §7.21-7.25
  */
 import type { Account } from '../accounts/account.js';
-import { Big, ZERO, plain, type Big as BigT } from '../decimal.js';
-
-export type UsdPrice = (coin: string) => BigT | undefined;
-
-function usd(x: BigT): string {
-  return plain(x.round(8, Big.roundHalfUp));
-}
-
-export function walletCoinView(coin: string, balance: BigT, usdPrice: BigT) {
-  const wallet = plain(balance);
-  return {
-    coin,
-    equity: wallet,
-    usdValue: usd(balance.times(usdPrice)),
-    walletBalance: wallet,
-    free: '',
-    locked: '0',
-    spotHedgingQty: '0',
-    borrowAmount: '0',
-    accruedInterest: '0',
-    totalOrderIM: '0',
-    totalPositionIM: '0',
-    totalPositionMM: '0',
-    unrealisedPnl: '0',
-    cumRealisedPnl: '0',
-    bonus: '0',
-    marginCollateral: true,
-    collateralSwitch: true,
-    spotBorrow: '0',
-    availableToWithdraw: wallet,
-    availableToBorrow: '',
-  };
-}
-
-/** The UNIFIED wallet; `coins` empty means every non-zero coin. */
-export function walletBalanceView(account: Account, coins: readonly string[], usdPrice: UsdPrice) {
-  const names =
-    coins.length > 0 ? coins : [...account.balances.keys()].filter((c) => !account.balance(c).eq(ZERO));
-  const coinViews = names.map((coin) => walletCoinView(coin, account.balance(coin), usdPrice(coin) ?? ZERO));
-  // Totals always cover every coin, whichever coins were asked for.
-  let totalUsd = ZERO;
-  for (const [coin, bal] of account.balances) totalUsd = totalUsd.plus(bal.times(usdPrice(coin) ?? ZERO));
-  const total = usd(totalUsd);
-  return {
-    list: [
-      {
-        accountType: 'UNIFIED',
-        accountIMRate: '0',
-        accountMMRate: '0',
-        accountIMRateByMp: '0',
-        accountMMRateByMp: '0',
-        totalEquity: total,
-        totalWalletBalance: total,
-        totalMarginBalance: total,
-        totalAvailableBalance: total,
-        totalPerpUPL: '0',
-        totalInitialMargin: '0',
-        totalInitialMarginByMp: '0',
-        totalMaintenanceMargin: '0',
-        totalMaintenanceMarginByMp: '0',
-        accountLTV: '0',
-        coin: coinViews,
-      },
-    ],
-  };
-}
 
 export function accountInfoView(startTime: number) {
   return {

@@ -22,4 +22,28 @@ export const positionRoutes: RouteDef[] = [
       return { result };
     },
   },
+  {
+    method: 'GET',
+    path: '/v5/position/list',
+    access: 'read',
+    handler: (ctx) => ({ result: ctx.exchange.trading.positions(requireAccount(ctx), ctx.params) }),
+  },
+  {
+    method: 'GET',
+    path: '/v5/position/closed-pnl',
+    access: 'read',
+    handler: (ctx) => ({ result: ctx.exchange.trading.closedPnl(requireAccount(ctx), ctx.params) }),
+  },
+  {
+    method: 'POST',
+    path: '/v5/position/switch-mode',
+    access: 'write',
+    handler: (ctx) => ({ result: ctx.exchange.trading.switchMode(requireAccount(ctx), ctx.params) }),
+  },
+  {
+    method: 'POST',
+    path: '/v5/position/trading-stop',
+    access: 'write',
+    handler: (ctx) => ({ result: ctx.exchange.trading.tradingStop(requireAccount(ctx), ctx.params) }),
+  },
 ];

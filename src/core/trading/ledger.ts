@@ -1,0 +1,150 @@
+/**
+ * Position and margin arithmetic for the unified account. Linear contracts are margined in their
+ * settle coin (USDT) with cross margin; the numbers below are what views and checks share.
+ * Approximations (documented in docs/engine.md): one maintenance-margin rate for every symbol,
+ * liquidation and bankruptcy prices computed per position as if isolated.
+ */
+import type { Account } from '../accounts/account.js';
+import { Big, ONE, ZERO, fromInt, type Big as BigT } from '../decimal.js';
+import type { Instrument } from '../instruments/instrument.js';
+import type { Order, Position } from './model.js';
+
+/** Maintenance margin rate used for positionMM and the liquidation price. */
+export const MAINTENANCE_RATE = Big('0.005');
+const DP = 8;
+
+export function priceOf(inst: Instrument, ticks: number): BigT {
+  return fromInt(ticks).times(inst.tickSize);
+}
+
+export function qtyOf(inst: Instrument, steps: number): BigT {
+  return fromInt(steps).times(inst.qtyStep);
+}
+
+/** Exact tick count of a validated price (a multiple of tickSize). */
+export function ticksOf(inst: Instrument, price: BigT): number {
+  return Number(price.div(inst.tickSize).round(0, Big.roundDown).toFixed(0));
+}
+
+export function stepsOfQty(inst: Instrument, qty: BigT): number {
+  return Number(qty.div(inst.qtyStep).round(0, Big.roundDown).toFixed(0));
+}
+
+export function round8(x: BigT): BigT {
+  return x.round(DP, Big.roundHalfUp);
+}
+
+export function avgPrice(pos: Position): BigT {
+  return pos.size.eq(ZERO) ? ZERO : round8(pos.entryValue.div(pos.size));
+}
+
+export function direction(pos: Position): 1 | -1 | 0 {
+  return pos.side === 'Buy' ? 1 : pos.side === 'Sell' ? -1 : 0;
+}
+
+export function unrealisedPnl(pos: Position, mark: BigT): BigT {
+  if (pos.size.eq(ZERO)) return ZERO;
+  const value = mark.times(pos.size);
+  return round8(direction(pos) === 1 ? value.minus(pos.entryValue) : pos.entryValue.minus(value));
+}
+
+export function positionIM(pos: Position): BigT {
+  return round8(pos.entryValue.div(pos.leverage));
+}
+
+export function positionMM(pos: Position): BigT {
+  return round8(pos.entryValue.times(MAINTENANCE_RATE));
+}
+
+/** Bankruptcy price: where the loss equals the initial margin. */
+export function bustPrice(pos: Position): BigT | undefined {
+  if (pos.size.eq(ZERO)) return undefined;
+  const avg = pos.entryValue.div(pos.size);
+  const f = ONE.div(pos.leverage);
+  const raw = direction(pos) === 1 ? avg.times(ONE.minus(f)) : avg.times(ONE.plus(f));
+  return toTick(pos.instrument, raw, direction(pos) === 1 ? 'up' : 'down');
+}
+
+/** Liquidation price: where the loss leaves only the maintenance margin. */
+export function liqPrice(pos: Position): BigT | undefined {
+  if (pos.size.eq(ZERO)) return undefined;
+  const avg = pos.entryValue.div(pos.size);
+  const f = ONE.div(pos.leverage).minus(MAINTENANCE_RATE);
+  const raw = direction(pos) === 1 ? avg.times(ONE.minus(f)) : avg.times(ONE.plus(f));
+  const p = toTick(pos.instrument, raw, direction(pos) === 1 ? 'up' : 'down');
+  return p.lte(ZERO) ? undefined : p;
+}
+
+function toTick(inst: Instrument, raw: BigT, way: 'up' | 'down'): BigT {
+  const ticks = raw.div(inst.tickSize).round(0, way === 'up' ? Big.roundUp : Big.roundDown);
+  return ticks.times(inst.tickSize);
+}
+
+/** Base steps of a linear order that would open or increase exposure (the rest closes). */
+export function openingSteps(
+  order: { side: string; positionIdx: number },
+  leaves: number,
+  pos: Position | undefined,
+): number {
+  if (!pos || pos.size.eq(ZERO) || pos.side === order.side) return leaves;
+  const closable = stepsOfQty(pos.instrument, pos.size);
+  return Math.max(0, leaves - closable);
+}
+
+/** Initial margin held by an open linear order: opening value / leverage plus the taker fee on it. */
+export function orderIM(order: Order, pos: Position | undefined, leverage: BigT): BigT {
+  if (order.reduceOnly || order.status === 'Untriggered') return ZERO;
+  const steps = openingSteps(order, order.leavesSteps, pos);
+  if (steps === 0) return ZERO;
+  const value = qtyOf(order.instrument, steps).times(order.price);
+  return round8(value.div(leverage).plus(value.times(order.instrument.takerFee)));
+}
+
+export interface CoinState {
+  wallet: BigT;
+  upl: BigT;
+  positionIM: BigT;
+  positionMM: BigT;
+  orderIM: BigT;
+  locked: BigT;
+  cumRealised: BigT;
+  /** What new orders may use: wallet + losses - margin - locked. */
+  available: BigT;
+}
+
+/** Margin state of one coin; linear positions and orders count in their settle coin. */
+export function coinState(
+  account: Account,
+  coin: string,
+  markOf: (inst: Instrument) => BigT,
+  leverageOf: (inst: Instrument) => BigT,
+): CoinState {
+  const wallet = account.balance(coin);
+  let upl = ZERO;
+  let pim = ZERO;
+  let pmm = ZERO;
+  let oim = ZERO;
+  for (const pos of account.positions.values()) {
+    if (pos.instrument.settleCoin !== coin || pos.size.eq(ZERO)) continue;
+    upl = upl.plus(unrealisedPnl(pos, markOf(pos.instrument)));
+    pim = pim.plus(positionIM(pos));
+    pmm = pmm.plus(positionMM(pos));
+  }
+  for (const order of account.openOrders.values()) {
+    if (order.category !== 'linear' || order.instrument.settleCoin !== coin) continue;
+    const pos = account.positions.get(`${order.instrument.symbol}:${order.positionIdx}`);
+    oim = oim.plus(orderIM(order, pos, leverageOf(order.instrument)));
+  }
+  const locked = account.lockedOf(coin);
+  const loss = upl.lt(ZERO) ? upl : ZERO;
+  return {
+    wallet,
+    upl,
+    positionIM: pim,
+    positionMM: pmm,
+    orderIM: oim,
+    locked,
+    cumRealised: account.cumRealised.get(coin) ?? ZERO,
+    available: wallet.plus(loss).minus(pim).minus(oim).minus(locked),
+  };
+}
