@@ -129,6 +129,8 @@ export class TradingEngine {
   /** Open linear positions by instrument key (for ticks: TP/SL, liquidation). */
   private readonly openPositions = new Map<string, Set<Position>>();
   private fundingTimer: TimerHandle | undefined;
+  /** Set while both sides of an account-to-account match are booked (see executeMatch). */
+  private flatDeferred: Position[] | undefined;
 
   constructor(private readonly deps: EngineDeps) {
     this.orderRng = deps.root.fork('orders');
@@ -350,7 +352,9 @@ export class TradingEngine {
         this.register(order);
         this.book(inst).conditionals.push(order);
         this.touch(account).orders.add(order);
-        this.touch(account).positions.add(this.position(account, inst, order.positionIdx));
+        // Spot has no positions: a spot conditional must not file one under the linear key.
+        if (draft.category === 'linear')
+          this.touch(account).positions.add(this.position(account, inst, order.positionIdx));
         return order;
       }
 
@@ -668,6 +672,8 @@ export class TradingEngine {
     let budget = t.quoteBudget;
     let mi = 0;
     let si = 0;
+    /** Steps of each position that closing-only makers planned so far will close. */
+    let closing: Map<Position, number> | undefined;
     while (left > 0) {
       while (mi < makers.length && (makers[mi] === t.exclude || makers[mi]!.hold)) mi++;
       const maker = makers[mi];
@@ -678,6 +684,18 @@ export class TradingEngine {
       const ticks = useMaker ? maker!.priceTicks : simTicks;
       if (ticks === undefined || !within(ticks)) break;
       let avail = useMaker ? maker!.leavesSteps : sim.steps[si]!;
+      // A reduce-only (or hedge closing) maker fills no more than what its position has left.
+      let makerPos: Position | undefined;
+      if (useMaker && maker!.category === 'linear' && this.isClosingOnly(maker!)) {
+        makerPos = this.findPosition(maker!.account, inst, maker!.positionIdx);
+        closing ??= new Map();
+        const used = makerPos ? (closing.get(makerPos) ?? 0) : 0;
+        avail = Math.min(avail, Math.max(0, this.closableSteps(maker!) - used));
+        if (avail <= 0) {
+          mi++;
+          continue;
+        }
+      }
       if (budget !== undefined) {
         const price = priceOf(inst, ticks);
         const unit = price.times(inst.qtyStep);
@@ -691,6 +709,7 @@ export class TradingEngine {
       }
       const steps = Math.min(avail, left);
       if (steps > 0) out.push({ ticks, steps, maker: useMaker ? maker : undefined });
+      if (makerPos) closing!.set(makerPos, (closing!.get(makerPos) ?? 0) + steps);
       left -= steps;
       if (useMaker) mi++;
       else si++;
@@ -701,13 +720,31 @@ export class TradingEngine {
   private executeMatch(taker: Order, x: Match, m: InstrumentMarket, now: number): void {
     const inst = taker.instrument;
     if (x.maker) {
-      if (!isOpen(x.maker)) return;
-      // The maker's account may have changed since planning (same command): fill what is left.
-      const steps = Math.min(x.steps, x.maker.leavesSteps);
-      if (steps <= 0) return;
+      const maker = x.maker;
+      if (!isOpen(maker)) return;
+      // The maker's account may have changed since planning (same command): fill what is left,
+      // and a closing-only maker no more than its position.
+      const closingMaker = maker.category === 'linear' && this.isClosingOnly(maker);
+      const steps = Math.min(x.steps, maker.leavesSteps, closingMaker ? this.closableSteps(maker) : Infinity);
+      if (steps <= 0) {
+        if (closingMaker) this.close(maker, 'Cancelled', 'CancelByReduceOnly', 'EC_NoError');
+        return;
+      }
       const trade = m.recordTrade(now, taker.side, x.ticks, steps);
-      this.fill(taker, x.ticks, steps, false, trade, m);
-      this.fill(x.maker, x.ticks, steps, true, trade, m);
+      // Both sides are booked before positions that went flat drop their reduce-only orders: a
+      // self-trade may pass through flat and back, and must not cancel either side mid-match.
+      const flat: Position[] = [];
+      this.flatDeferred = flat;
+      try {
+        this.fill(taker, x.ticks, steps, false, trade, m);
+        this.fill(maker, x.ticks, steps, true, trade, m);
+      } finally {
+        this.flatDeferred = undefined;
+      }
+      for (const pos of flat) if (pos.size.eq(ZERO)) this.cancelReduceOnly(pos, taker);
+      if (closingMaker && isOpen(maker) && this.closableSteps(maker) === 0) {
+        this.close(maker, 'Cancelled', 'CancelByReduceOnly', 'EC_NoError');
+      }
       return;
     }
     m.book.consume(taker.side === 'Buy' ? 'asks' : 'bids', x.ticks, x.steps, now);
@@ -718,6 +755,7 @@ export class TradingEngine {
 
   /**
    * Books one fill on one order: order progress, fees, wallet, position and the execution.
+   * `cap` limits a linear fee and loss (liquidations waive what the wallet cannot pay).
    */
   private fill(
     order: Order,
@@ -727,6 +765,7 @@ export class TradingEngine {
     trade: PublicTrade | undefined,
     m: InstrumentMarket,
     execType: 'Trade' | 'BustTrade' = 'Trade',
+    cap?: { fee: BigT; pnlFloor: BigT },
   ): Execution {
     const inst = order.instrument;
     const account = order.account;
@@ -756,8 +795,9 @@ export class TradingEngine {
       }
     } else {
       fee = value.times(feeRate);
+      if (cap && fee.gt(cap.fee)) fee = cap.fee;
       const pos = this.position(account, inst, order.positionIdx);
-      const r = this.applyToPosition(pos, order, price, qty, fee, now, execType);
+      const r = this.applyToPosition(pos, order, price, qty, fee, now, execType, cap?.pnlFloor);
       closedSize = r.closed;
       execPnl = r.pnl;
       account.credit(inst.settleCoin, r.pnl.minus(fee));
@@ -814,6 +854,7 @@ export class TradingEngine {
     fee: BigT,
     now: number,
     execType: 'Trade' | 'BustTrade',
+    pnlFloor?: BigT,
   ): { closed: BigT; pnl: BigT } {
     let closed = ZERO;
     let pnl = ZERO;
@@ -825,6 +866,7 @@ export class TradingEngine {
         : round8(pos.entryValue.times(closed).div(pos.size));
       const exitPart = closed.times(price);
       pnl = direction(pos) === 1 ? exitPart.minus(entryPart) : entryPart.minus(exitPart);
+      if (pnlFloor !== undefined && pnl.lt(pnlFloor)) pnl = pnlFloor;
       pos.size = pos.size.minus(closed);
       pos.entryValue = pos.entryValue.minus(entryPart);
       left = left.minus(closed);
@@ -860,7 +902,10 @@ export class TradingEngine {
     pos.cumRealisedPnl = pos.cumRealisedPnl.plus(realised);
     pos.updatedTime = now;
     pos.seq += 1;
-    if (pos.size.eq(ZERO)) this.cancelReduceOnly(pos, order);
+    if (pos.size.eq(ZERO)) {
+      if (this.flatDeferred) this.flatDeferred.push(pos);
+      else this.cancelReduceOnly(pos, order);
+    }
     return { closed, pnl };
   }
 
@@ -1154,9 +1199,14 @@ export class TradingEngine {
     } else {
       try {
         const draft = draftOf(order);
+        // Sized in the quote coin: leavesSteps is 0, the budget is what limits the plan.
+        const byQuote = order.marketUnit === 'quoteCoin';
         const plan = this.plan(inst, m, {
-          ...order,
-          quoteBudget: order.marketUnit === 'quoteCoin' ? order.qty : undefined,
+          side: order.side,
+          priceTicks: order.priceTicks,
+          leavesSteps: byQuote ? Number.MAX_SAFE_INTEGER : order.leavesSteps,
+          marketUnit: order.marketUnit,
+          quoteBudget: byQuote ? order.qty : undefined,
           exclude: order,
         });
         this.checkFunds(order.account, draft, order.qty, plan, order.priceTicks, false);
@@ -1277,8 +1327,21 @@ export class TradingEngine {
     );
     this.register(order);
     this.touch(account).orders.add(order);
+    // The account loses at most what its wallet holds beyond its spot locks: the closing fee was
+    // never reserved, and funding may have eaten into the margin. The rest of the loss and fee is
+    // waived (an insurance fund would absorb it), so a liquidation never leaves the wallet
+    // negative or below its locks.
+    const exit = bust.times(pos.size);
+    const pnl = direction(pos) === 1 ? exit.minus(pos.entryValue) : pos.entryValue.minus(exit);
+    const free = account.balance(inst.settleCoin).minus(account.lockedOf(inst.settleCoin));
+    const room = free.gt(ZERO) ? free : ZERO;
+    const pnlFloor = room.neg();
+    const fee = room.plus(pnl.lt(pnlFloor) ? pnlFloor : pnl);
     const trade = m.recordTrade(this.now(), side, ticksOf(inst, bust), stepsOfQty(inst, pos.size));
-    this.fill(order, ticksOf(inst, bust), stepsOfQty(inst, pos.size), false, trade, m, 'BustTrade');
+    this.fill(order, ticksOf(inst, bust), stepsOfQty(inst, pos.size), false, trade, m, 'BustTrade', {
+      fee,
+      pnlFloor,
+    });
   }
 
   /**

@@ -91,9 +91,13 @@ export function openingSteps(
   return Math.max(0, leaves - closable);
 }
 
-/** Initial margin held by an open linear order: opening value / leverage plus the taker fee on it. */
+/**
+ * Initial margin held by an open linear order: opening value / leverage plus the taker fee on it.
+ * Only working orders hold it: not an untriggered one, nor one being triggered (its funds are
+ * being checked against what is available without it).
+ */
 export function orderIM(order: Order, pos: Position | undefined, leverage: BigT): BigT {
-  if (order.reduceOnly || order.status === 'Untriggered') return ZERO;
+  if (order.reduceOnly || (order.status !== 'New' && order.status !== 'PartiallyFilled')) return ZERO;
   const steps = openingSteps(order, order.leavesSteps, pos);
   if (steps === 0) return ZERO;
   const value = qtyOf(order.instrument, steps).times(order.price);

@@ -13,7 +13,15 @@ import type { TradedCategory } from '../types.js';
 import { closedPnlView, executionView, orderView, positionView } from '../views/trading-views.js';
 import type { TradingEngine } from './engine.js';
 import { ticksOf } from './ledger.js';
-import { ORDER_STATUSES, TRIGGER_BY, isOpen, positionKey, type Order, type PositionIdx } from './model.js';
+import {
+  ORDER_STATUSES,
+  TRIGGER_BY,
+  isOpen,
+  positionKey,
+  type Order,
+  type Position,
+  type PositionIdx,
+} from './model.js';
 import { checkPrice, readCategory, readOrderDraft } from './order-entry.js';
 
 const DAY = 86_400_000;
@@ -107,7 +115,10 @@ export class TradingService {
   ): { list: { orderId: string; orderLinkId: string }[]; success: string } {
     const category = readCategory(p);
     const match = this.scope(p, category, category === 'linear');
-    const filter = p.oneOf('orderFilter', ['Order', 'StopOrder', 'OpenOrder', 'tpslOrder'] as const);
+    // Spot cancels only plain orders unless told otherwise; linear cancels every kind. @see facts §7.12
+    const filter =
+      p.oneOf('orderFilter', ['Order', 'StopOrder', 'OpenOrder', 'tpslOrder'] as const) ??
+      (category === 'spot' ? 'Order' : undefined);
     const targets = [...account.openOrders.values()].filter(
       (o) => o.category === category && match(o.instrument) && filterMatches(o, filter),
     );
@@ -345,7 +356,8 @@ export class TradingService {
       for (const idx of idxs) {
         const pos = account.positions.get(positionKey(inst.symbol, idx));
         if (symbol === undefined && (!pos || pos.size.eq(ZERO))) continue;
-        rows.push(this.engine.position(account, inst, idx));
+        // A read never creates a position record: a symbol never traded answers a transient flat row.
+        rows.push(pos ?? this.flatPosition(account, inst, idx));
       }
     }
     if (symbol !== undefined && rows.length === 0) {
@@ -364,6 +376,28 @@ export class TradingService {
         ),
       ),
       nextPageCursor: offset + limit < rows.length ? encodeCursor(offset + limit) : '',
+    };
+  }
+
+  private flatPosition(account: Account, inst: Instrument, idx: PositionIdx): Position {
+    const now = this.look.now();
+    return {
+      account,
+      instrument: inst,
+      positionIdx: idx,
+      side: '',
+      size: ZERO,
+      entryValue: ZERO,
+      leverage: this.look.leverageOf(account, inst),
+      curRealisedPnl: ZERO,
+      cumRealisedPnl: ZERO,
+      takeProfit: undefined,
+      stopLoss: undefined,
+      tpTriggerBy: 'LastPrice',
+      slTriggerBy: 'LastPrice',
+      createdTime: now,
+      updatedTime: now,
+      seq: 0,
     };
   }
 
@@ -489,11 +523,11 @@ function newestFirst(orders: Order[]): Order[] {
 
 function filterMatches(o: Order, filter: string | undefined): boolean {
   if (filter === undefined) return true;
-  const conditional =
-    o.triggerPrice !== undefined && o.stopOrderType !== 'TakeProfit' && o.stopOrderType !== 'StopLoss';
+  const tpsl = o.stopOrderType === 'TakeProfit' || o.stopOrderType === 'StopLoss';
+  const conditional = o.triggerPrice !== undefined && !tpsl;
   if (filter === 'StopOrder') return conditional;
-  if (filter === 'tpslOrder') return o.stopOrderType === 'TakeProfit' || o.stopOrderType === 'StopLoss';
-  return !conditional;
+  if (filter === 'tpslOrder') return tpsl;
+  return !conditional && !tpsl;
 }
 
 function blankItem(ip: Params, category: TradedCategory): Record<string, string> {
