@@ -490,10 +490,9 @@ test('closed-pnl records a close with its entry and exit values', async () => {
   expectParamError(await getSigned(ex, '/v5/position/closed-pnl', 'category=linear&limit=101'), /limit/);
 });
 
-// Bybit's Closed P&L deducts the fee to open and the fee to close (and funding): help-center article
-// "Why Is My Closed P&L a Loss When My Unrealized Profit Was Positive?". The engine deducts only
-// the closing fee today; this test documents the gap and fails (so `.fails` passes) until it is fixed.
-test.fails('closed-pnl deducts the opening fee as well as the closing fee', async () => {
+// Bybit's Closed P&L deducts the fee to open and the fee to close: help-center article
+// "Why Is My Closed P&L a Loss When My Unrealized Profit Was Positive?".
+test('closed-pnl deducts the opening fee as well as the closing fee', async () => {
   const { openExecs, closeExecs } = await roundTrip();
   const row = ok(await getSigned(ex, '/v5/position/closed-pnl', 'category=linear')).list[0];
   const gross = sum(closeExecs.map((e) => e.execValue)).minus(sum(openExecs.map((e) => e.execValue)));

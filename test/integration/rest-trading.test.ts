@@ -989,3 +989,78 @@ test('batches refuse a missing, empty, non-array or oversized request with 10001
   expect(codes.every((c) => c.code === 0)).toBe(true);
   expect(await openOrders('linear')).toHaveLength(20);
 });
+
+// ---- retention and amend limits ------------------------------------------------------------------
+
+test('openOnly=1 keeps the recent closed orders however old; history forgets unfilled cancels after 24 h', async () => {
+  // Hourly ticks, so a day of clock costs 24 simulator steps.
+  const slow = await startTestExchange({
+    scenario: {
+      yaml: manualScenarioYaml().replace('tickInterval: 1s', 'tickInterval: 1h'),
+      name: 'retention',
+    },
+  });
+  try {
+    await retention(slow);
+  } finally {
+    await slow.close();
+  }
+});
+
+async function retention(ex: RunningExchange): Promise<void> {
+  const placed = ok(
+    await postSigned(ex, '/v5/order/create', {
+      ...LINEAR,
+      side: 'Buy',
+      orderType: 'Limit',
+      qty: '0.001',
+      price: '40000',
+    }),
+  );
+  ok(await postSigned(ex, '/v5/order/cancel', { ...LINEAR, orderId: placed.orderId }));
+  const clock = ex.clock as ManualClock;
+  clock.advance(3_600_000);
+  const recent = ok(await getSigned(ex, '/v5/order/realtime', 'category=linear&symbol=BTCUSDT&openOnly=1'));
+  expect(recent.list.map((o: Json) => o.orderId)).toEqual([placed.orderId]);
+  const hist = ok(await getSigned(ex, '/v5/order/history', 'category=linear&symbol=BTCUSDT'));
+  expect(hist.list.map((o: Json) => o.orderId)).toEqual([placed.orderId]);
+  clock.advance(86_400_000);
+  const later = ok(await getSigned(ex, '/v5/order/history', 'category=linear&symbol=BTCUSDT'));
+  expect(later.list).toEqual([]);
+  // Still known by id on realtime (the account remembers it), as Bybit's realtime-by-id does.
+  const byId = ok(await getSigned(ex, '/v5/order/realtime', `category=linear&orderId=${placed.orderId}`));
+  expect(byId.list[0].orderStatus).toBe('Cancelled');
+}
+
+test('amend refuses a qty below minOrderQty with the category code', async () => {
+  const lin = ok(
+    await postSigned(ex, '/v5/order/create', {
+      ...LINEAR,
+      side: 'Buy',
+      orderType: 'Limit',
+      qty: '0.002',
+      price: '40000',
+    }),
+  );
+  expectError(
+    await postSigned(ex, '/v5/order/amend', { ...LINEAR, orderId: lin.orderId, qty: '0.0005' }),
+    10001,
+    /qtyStep|minimum/,
+  );
+  const spot = ok(
+    await postSigned(ex, '/v5/order/create', {
+      ...SPOT,
+      side: 'Buy',
+      orderType: 'Limit',
+      qty: '0.001',
+      price: '40000',
+    }),
+  );
+  expectError(
+    await postSigned(ex, '/v5/order/amend', { ...SPOT, orderId: spot.orderId, qty: '0.00001' }),
+    170136,
+    /minimum/,
+  );
+  const open = ok(await getSigned(ex, '/v5/order/realtime', 'category=spot'));
+  expect(open.list[0].qty).toBe('0.001000');
+});

@@ -547,13 +547,13 @@ describe('positions, realised PnL and fees', () => {
     expect(pos.size.eq(ZERO)).toBe(true);
     expect(pos.cumRealisedPnl.eq(pnl.minus(fees))).toBe(true);
     expect(main.cumRealised.get('USDT')!.eq(pnl.minus(fees))).toBe(true);
-    // one closed-PnL record for the closing order: PnL net of its own fees
+    // one closed-PnL record for the closing order: PnL net of the opening and closing fees
     const rec = main.closedPnl.at(-1)!;
     expect(rec.orderId).toBe(sell.orderId);
     expect(rec.closedSize.eq(Big('0.02'))).toBe(true);
     expect(rec.cumEntryValue.eq(entry)).toBe(true);
     expect(rec.cumExitValue.eq(exit)).toBe(true);
-    expect(rec.closedPnl.eq(pnl.minus(exit.times(TAKER)))).toBe(true);
+    expect(rec.closedPnl.eq(pnl.minus(fees))).toBe(true);
     expect(rec.avgEntryPrice.eq(entry.div(Big('0.02')).round(8, Big.roundHalfUp))).toBe(true);
     expect(rec.fillCount).toBe(sellLevels.length);
   });

@@ -244,6 +244,7 @@ export class TradingEngine {
         side: '',
         size: ZERO,
         entryValue: ZERO,
+        entryFees: ZERO,
         leverage: this.deps.leverageOf(account, inst),
         curRealisedPnl: ZERO,
         cumRealisedPnl: ZERO,
@@ -859,6 +860,7 @@ export class TradingEngine {
     let closed = ZERO;
     let pnl = ZERO;
     let left = qty;
+    let closeFee = ZERO;
     if (!pos.size.eq(ZERO) && pos.side !== order.side) {
       closed = left.lt(pos.size) ? left : pos.size;
       const entryPart = closed.eq(pos.size)
@@ -867,13 +869,30 @@ export class TradingEngine {
       const exitPart = closed.times(price);
       pnl = direction(pos) === 1 ? exitPart.minus(entryPart) : entryPart.minus(exitPart);
       if (pnlFloor !== undefined && pnl.lt(pnlFloor)) pnl = pnlFloor;
+      // Closed PnL carries this fill's fee share for the closed size and the opening fees of it.
+      closeFee = closed.eq(qty) ? fee : round8(fee.times(closed).div(qty));
+      const openFeePart = closed.eq(pos.size)
+        ? pos.entryFees
+        : round8(pos.entryFees.times(closed).div(pos.size));
       pos.size = pos.size.minus(closed);
       pos.entryValue = pos.entryValue.minus(entryPart);
+      pos.entryFees = pos.entryFees.minus(openFeePart);
       left = left.minus(closed);
-      this.recordClosedPnl(pos, order, closed, entryPart, exitPart, pnl, fee, now, execType);
+      this.recordClosedPnl(
+        pos,
+        order,
+        closed,
+        entryPart,
+        exitPart,
+        pnl,
+        closeFee.plus(openFeePart),
+        now,
+        execType,
+      );
       if (pos.size.eq(ZERO)) {
         pos.side = '';
         pos.entryValue = ZERO;
+        pos.entryFees = ZERO;
         pos.takeProfit = undefined;
         pos.stopLoss = undefined;
         this.untrack(pos);
@@ -882,6 +901,7 @@ export class TradingEngine {
     if (left.gt(ZERO)) {
       if (pos.size.eq(ZERO)) {
         pos.side = order.side;
+        pos.createdTime = now;
         pos.curRealisedPnl = ZERO;
         pos.leverage = this.deps.leverageOf(pos.account, pos.instrument);
         if (order.takeProfit) {
@@ -896,6 +916,7 @@ export class TradingEngine {
       }
       pos.size = pos.size.plus(left);
       pos.entryValue = pos.entryValue.plus(left.times(price));
+      pos.entryFees = pos.entryFees.plus(fee.minus(closeFee));
     }
     const realised = pnl.minus(fee);
     pos.curRealisedPnl = pos.curRealisedPnl.plus(realised);
@@ -1516,12 +1537,14 @@ export class TradingEngine {
         pos.side = '';
         pos.size = ZERO;
         pos.entryValue = ZERO;
+        pos.entryFees = ZERO;
         this.untrack(pos);
       } else {
         if (pos.size.eq(ZERO)) pos.createdTime = this.now();
         pos.side = side;
         pos.size = size;
         pos.entryValue = size.times(avgPrice);
+        pos.entryFees = ZERO;
         this.track(pos);
       }
       pos.updatedTime = this.now();

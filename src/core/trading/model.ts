@@ -160,6 +160,8 @@ export interface Position {
   size: Big;
   /** Cost basis of the open size: sum of entry qty x price; avgPrice = entryValue / size. */
   entryValue: Big;
+  /** Opening fees of the open size not yet booked into a closed-PnL record. */
+  entryFees: Big;
   leverage: Big;
   /** Realised PnL (fees and funding included) since the position was last opened from flat. */
   curRealisedPnl: Big;

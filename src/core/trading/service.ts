@@ -26,9 +26,10 @@ import { checkPrice, readCategory, readOrderDraft } from './order-entry.js';
 
 const DAY = 86_400_000;
 const WEEK = 7 * DAY;
-/** openOnly=1 on order/realtime: closed orders of the last 10 minutes, at most 500. */
-const RECENT_CLOSED_MS = 10 * 60_000;
+/** openOnly=1 on order/realtime: the most recent closed orders, at most 500. @see facts §7.13 */
 const RECENT_CLOSED_MAX = 500;
+/** order/history keeps cancelled, rejected and deactivated orders without fills for 24 h. @see facts §7.14 */
+const UNFILLED_RETENTION = DAY;
 const BATCH_MAX: Record<TradedCategory, number> = { linear: 20, spot: 10 };
 
 export interface TradingLookups {
@@ -84,6 +85,12 @@ export class TradingService {
       if (!qty.mod(step).eq(ZERO)) {
         if (category === 'spot') throw errors.spotQtyDecimals(step.toFixed());
         throw errors.paramRaw(`Qty invalid: ${qty.toFixed()} is not a multiple of qtyStep ${step.toFixed()}`);
+      }
+      if (qty.lt(inst.minOrderQty)) {
+        if (category === 'spot') throw errors.spotQtyTooLow(inst.minOrderQty.toFixed());
+        throw errors.paramRaw(
+          `The number of contracts exceeds minimum limit allowed: ${qty.toFixed()} < minOrderQty ${inst.minOrderQty.toFixed()}`,
+        );
       }
       if (qty.gt(inst.maxOrderQty)) {
         throw errors.paramRaw(
@@ -238,7 +245,6 @@ export class TradingService {
     const filter = p.oneOf('orderFilter', ['Order', 'StopOrder', 'tpslOrder', 'OpenOrder'] as const);
     const limit = p.int('limit', { min: 1, max: 50, def: 20 })!;
     const cursor = p.str('cursor');
-    const now = this.look.now();
     let rows: Order[];
     if (byId) {
       const o = orderId !== undefined ? account.orders.get(orderId) : account.ordersByLinkId.get(linkId!);
@@ -253,7 +259,6 @@ export class TradingService {
         if (rows.length >= RECENT_CLOSED_MAX) break;
         if (isOpen(o) || o.category !== category || !match(o.instrument) || !filterMatches(o, filter))
           continue;
-        if (o.updatedTime < now - RECENT_CLOSED_MS) continue;
         rows.push(o);
       }
     }
@@ -271,8 +276,10 @@ export class TradingService {
     const filter = p.oneOf('orderFilter', ['Order', 'StopOrder', 'tpslOrder', 'OpenOrder'] as const);
     const limit = p.int('limit', { min: 1, max: 50, def: 20 })!;
     const [from, to] = this.window(p);
+    const forgotten = this.look.now() - UNFILLED_RETENTION;
     const rows = newestFirst([...account.orders.values()]).filter(
       (o) =>
+        !(isUnfilledEnd(o) && o.updatedTime < forgotten) &&
         o.category === category &&
         match(o.instrument) &&
         (orderId === undefined || o.orderId === orderId) &&
@@ -388,6 +395,7 @@ export class TradingService {
       side: '',
       size: ZERO,
       entryValue: ZERO,
+      entryFees: ZERO,
       leverage: this.look.leverageOf(account, inst),
       curRealisedPnl: ZERO,
       cumRealisedPnl: ZERO,
@@ -517,8 +525,16 @@ export class TradingService {
   }
 }
 
+/** Accounts keep orders in creation order, so reversing gives newest first. */
 function newestFirst(orders: Order[]): Order[] {
-  return orders.sort((a, b) => b.serial - a.serial);
+  return orders.reverse();
+}
+
+function isUnfilledEnd(o: Order): boolean {
+  return (
+    (o.status === 'Cancelled' || o.status === 'Rejected' || o.status === 'Deactivated') &&
+    o.cumExecQty.eq(ZERO)
+  );
 }
 
 function filterMatches(o: Order, filter: string | undefined): boolean {
