@@ -70,6 +70,10 @@ export const ERROR_CATALOG = {
     summary: 'triggerDirection 2 (fall) but triggerPrice is not below the price',
   },
   minNotional: { retCode: 110094, summary: 'qty x price below the minimum order value (derivatives)' },
+  marginInsufficient: {
+    retCode: 110044,
+    summary: 'set-leverage lower than the open position can carry with the available margin',
+  },
   tpslNotModified: { retCode: 34040, summary: 'trading-stop with the TP/SL already in force' },
   spotInsufficient: { retCode: 170131, summary: 'Spot: balance too low for the order' },
   spotQtyTooLow: { retCode: 170136, summary: 'Spot: quantity below minOrderQty' },
@@ -181,6 +185,9 @@ export const errors = {
   },
   minNotional(min: string, coin: string): ExchangeError {
     return make('minNotional', `Order does not meet minimum order value ${min}${coin}`);
+  },
+  marginInsufficient(detail: string): ExchangeError {
+    return make('marginInsufficient', `Available margin is insufficient: ${detail}`);
   },
   tpslNotModified(): ExchangeError {
     return make('tpslNotModified', 'not modified');

@@ -4,7 +4,7 @@
  */
 import { AccountBook, type Account } from './accounts/account.js';
 import type { Clock } from './clock.js';
-import { Big, ONE, type Big as BigT } from './decimal.js';
+import { Big, ONE, ZERO, type Big as BigT } from './decimal.js';
 import { errors } from './errors.js';
 import { EventBus } from './events.js';
 import { InstrumentRegistry, type Instrument } from './instruments/instrument.js';
@@ -369,6 +369,20 @@ export class Exchange {
     }
     if (!buy.eq(sell)) throw errors.param('buyLeverage and sellLeverage must be equal in one-way mode');
     if (this.leverageOf(account, inst).eq(buy)) throw errors.leverageNotModified();
+    // Lower leverage needs more initial margin for the open positions: it must be available.
+    let extra = ZERO;
+    for (const pos of account.positions.values()) {
+      if (pos.instrument !== inst || pos.size.eq(ZERO)) continue;
+      extra = extra.plus(pos.entryValue.div(buy).minus(pos.entryValue.div(pos.leverage)));
+    }
+    if (extra.gt(ZERO)) {
+      const available = this.engine.coin(account, inst.settleCoin).available;
+      if (available.lt(extra)) {
+        throw errors.marginInsufficient(
+          `leverage ${buy.toFixed()} needs ${extra.round(8, Big.roundUp).toFixed()} ${inst.settleCoin} more margin, ${available.toFixed()} available`,
+        );
+      }
+    }
     account.leverage.set(symbol, buy);
     // Open positions take the new leverage (their initial margin changes with it).
     const touched = [];

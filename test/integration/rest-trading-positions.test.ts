@@ -221,6 +221,20 @@ test('set-leverage re-margins an open position; the same leverage again is 11004
   expectError(await postSigned(ex, '/v5/position/set-leverage', lev), 110043, /leverage not modified/);
 });
 
+test('set-leverage lower than the available margin can carry is 110044 and changes nothing', async () => {
+  // A 1 BTC long at ~50000 holds ~5000 USDT at 10x; at 1x it would need ~50000, more than 10000.
+  await place({ ...LINEAR, side: 'Buy', orderType: 'Market', qty: '1.000' });
+  const [before] = await positionsBySymbol();
+  const lev = { ...LINEAR, buyLeverage: '1', sellLeverage: '1' };
+  expectError(await postSigned(ex, '/v5/position/set-leverage', lev), 110044, /margin/);
+  const [after] = await positionsBySymbol();
+  expect(after).toEqual(before);
+  // A modest change that the wallet can carry is accepted.
+  expect(
+    ok(await postSigned(ex, '/v5/position/set-leverage', { ...LINEAR, buyLeverage: '9', sellLeverage: '9' })),
+  ).toEqual({});
+});
+
 // ---- switch-mode and hedge positions ------------------------------------------------------------
 
 test('switch-mode to hedge: positionIdx must be 1 or 2, two rows per symbol, and the mode guards', async () => {
