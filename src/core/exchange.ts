@@ -34,6 +34,8 @@ export interface ExchangeEvents {
   marketTick: MarketTickEvent;
   /** Orders, executions, positions and wallet of one account changed (once per command). */
   trading: TradingUpdate;
+  /** Account fills changed a market's tape or book outside a simulator tick. */
+  marketChange: { key: string; time: number };
   reset: { time: number };
 }
 
@@ -125,6 +127,7 @@ export class Exchange {
       instruments: () => this.instruments.all(),
       leverageOf: (a, inst) => this.leverageOf(a, inst),
       publish: (u) => this.bus.emit('trading', u),
+      marketChanged: (m) => this.bus.emit('marketChange', { key: m.instrument.key, time: this.clock.now() }),
       fundingRate: (inst) => seed.markets[inst.symbol]?.fundingRate ?? '0.0001',
     });
     this.service = new TradingService(this.engine, {

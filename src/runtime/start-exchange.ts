@@ -21,6 +21,7 @@ import { ManualClock, type Clock } from '../core/clock.js';
 import { Exchange } from '../core/exchange.js';
 import { createHttpApp } from '../http/app.js';
 import { RateLimiter } from '../limits/rate-limits.js';
+import { DEFAULT_HUB_OPTIONS, WsHub } from '../ws/hub.js';
 import { createLogger } from './logger.js';
 import { SystemClock } from './system-clock.js';
 
@@ -118,10 +119,19 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
   const rateLimiter = new RateLimiter();
   const listening: { port: number | undefined } = { port: undefined };
 
+  const hub = new WsHub({
+    exchange: () => current.exchange,
+    clock: () => current.clock,
+    rateLimiter,
+    logger,
+    options: DEFAULT_HUB_OPTIONS,
+  });
+
   const reset = () => {
     current.exchange.stop();
     current = build(scenario, config);
     rateLimiter.reset();
+    hub.reset();
     logger.info({ scenario: file }, 'state reset to the loaded scenario');
   };
 
@@ -150,10 +160,8 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  // WebSocket streams arrive in a later version; until then every upgrade is refused plainly.
-  server.on('upgrade', (_req, socket: Socket) => {
-    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-  });
+  // WebSocket streams on Bybit's paths; any other upgrade is refused with 404.
+  server.on('upgrade', (req, socket, head) => hub.handleUpgrade(req, socket, head));
   server.on('clientError', (_err, socket: Socket) => {
     if (socket.writable)
       socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
@@ -191,6 +199,7 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
     close() {
       closing ??= new Promise<void>((done) => {
         current.exchange.stop();
+        hub.close();
         server.close(() => done());
         for (const s of sockets) s.destroy();
       });

@@ -24,6 +24,7 @@ export class SimBook {
   u = 0;
   /** Exchange time (ms) of the last change. */
   ts = 0;
+  private uncommitted = false;
   private readonly levelSteps: number;
 
   constructor(
@@ -48,7 +49,8 @@ export class SimBook {
 
   /**
    * Takes `steps` from the level at `ticks` (account orders eating simulated liquidity). The level
-   * goes when empty; the next rebuild restores depth, so liquidity replenishes every tick.
+   * goes when empty; the next rebuild restores depth, so liquidity replenishes every tick. The
+   * change is published by `commit()` once per command, so `u` moves by one per visible change.
    */
   consume(sideName: 'bids' | 'asks', ticks: number, steps: number, time: number): void {
     const side = this[sideName];
@@ -60,8 +62,16 @@ export class SimBook {
       side.ticks.splice(i, 1);
       side.steps.splice(i, 1);
     }
-    this.u += 1;
+    this.uncommitted = true;
     this.ts = time;
+  }
+
+  /** Publishes consumed liquidity as one book version; true when there was any. */
+  commit(): boolean {
+    if (!this.uncommitted) return false;
+    this.uncommitted = false;
+    this.u += 1;
+    return true;
   }
 
   /** Rebuilds the book around `midTicks` (a float) for tick `tickIndex`. */
@@ -72,6 +82,7 @@ export class SimBook {
     const bestAsk = bestBid + spread;
     this.fill(this.bids, bestBid, -gap, tickIndex);
     this.fill(this.asks, bestAsk, gap, tickIndex);
+    this.uncommitted = false;
     this.u += 1;
     this.ts = time;
   }

@@ -69,6 +69,8 @@ export interface EngineDeps {
   instruments: () => readonly Instrument[];
   leverageOf: (account: Account, inst: Instrument) => BigT;
   publish: (update: TradingUpdate) => void;
+  /** A command changed a market's book or tape outside a simulator tick. */
+  marketChanged?: (market: InstrumentMarket) => void;
   fundingRate: (inst: Instrument) => string;
 }
 
@@ -125,6 +127,8 @@ export class TradingEngine {
   private execSerial = 0;
   private pnlSerial = 0;
   private pending = new Map<Account, Pending>();
+  /** Markets whose tape or book this command changed. */
+  private touchedMarkets = new Set<InstrumentMarket>();
   private depth = 0;
   /** Open linear positions by instrument key (for ticks: TP/SL, liquidation). */
   private readonly openPositions = new Map<string, Set<Position>>();
@@ -209,6 +213,17 @@ export class TradingEngine {
   }
 
   private flush(): void {
+    // Liquidity taken by this command becomes one book version (u + 1) before anyone hears of it.
+    const markets = this.touchedMarkets;
+    if (markets.size > 0) {
+      this.touchedMarkets = new Set();
+      for (const m of markets) m.book.commit();
+    }
+    this.flushAccounts();
+    for (const m of markets) this.deps.marketChanged?.(m);
+  }
+
+  private flushAccounts(): void {
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
@@ -771,6 +786,7 @@ export class TradingEngine {
     const inst = order.instrument;
     const account = order.account;
     const now = this.now();
+    this.touchedMarkets.add(m);
     const price = priceOf(inst, ticks);
     const qty = qtyOf(inst, steps);
     const value = price.times(qty);

@@ -1,0 +1,634 @@
+/**
+ * The WebSocket hub: Bybit's stream paths on the daemon's port, subscriptions, public feeds from
+ * the market simulator, private feeds from the trading engine, order entry on /v5/trade,
+ * heartbeats and slow-consumer protection. Frames are built by protocol.ts and the feeds; this
+ * file only moves them.
+ * @see ../shared/reference/bybit-v5-facts.md §8; docs/websocket.md
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { WebSocketServer, type RawData, WebSocket } from 'ws';
+import {
+  hmacHex,
+  signatureMatches,
+  withinRecvWindow,
+  wsPreSign,
+  DEFAULT_RECV_WINDOW,
+} from '../auth/signing.js';
+import type { Account } from '../core/accounts/account.js';
+import type { Clock, TimerHandle } from '../core/clock.js';
+import { ExchangeError } from '../core/errors.js';
+import type { Exchange } from '../core/exchange.js';
+import type { InstrumentMarket } from '../core/market/instrument-market.js';
+import { Params } from '../core/params.js';
+import type { TradingUpdate } from '../core/trading/engine.js';
+import type { Category } from '../core/types.js';
+import type { RateLimiter } from '../limits/rate-limits.js';
+import { framesFor, renderUpdate, type RenderedUpdate } from './private-feed.js';
+import {
+  PRIVATE_TOPICS,
+  STREAM_PATHS,
+  authReply,
+  connectionId,
+  errorFrame,
+  isPublic,
+  parsePublicTopic,
+  parseRequest,
+  pongFrame,
+  subscribeAck,
+  tradeReply,
+  type PublicTopic,
+  type StreamKind,
+  type WsRequest,
+} from './protocol.js';
+import { initialFrame, updateFrames, type TopicState } from './public-feed.js';
+
+export interface HubOptions {
+  /** A connection with no inbound frame for this long is closed (Bybit: 10 minutes). */
+  idleTimeoutMs: number;
+  /** A client that stops reading is dropped once this much is queued for it. */
+  maxBufferedBytes: number;
+  /** Largest inbound frame. */
+  maxPayloadBytes: number;
+}
+
+export const DEFAULT_HUB_OPTIONS: HubOptions = {
+  idleTimeoutMs: 600_000,
+  maxBufferedBytes: 4 * 1024 * 1024,
+  maxPayloadBytes: 1024 * 1024,
+};
+
+export interface HubDeps {
+  exchange: () => Exchange;
+  clock: () => Clock;
+  rateLimiter: RateLimiter;
+  logger: Logger;
+  options: HubOptions;
+}
+
+/** Bybit's order-entry ops and the REST path whose rate budget each one spends. */
+const TRADE_OPS: Record<string, string> = {
+  'order.create': '/v5/order/create',
+  'order.amend': '/v5/order/amend',
+  'order.cancel': '/v5/order/cancel',
+  'order.create-batch': '/v5/order/create-batch',
+  'order.amend-batch': '/v5/order/amend-batch',
+  'order.cancel-batch': '/v5/order/cancel-batch',
+};
+const SPOT_ARGS_PER_REQUEST = 10;
+const PUBLIC_ARGS_CHARS = 21_000;
+const REQ_IDS_REMEMBERED = 1000;
+const IDLE_SCAN_MS = 30_000;
+
+class Connection {
+  account: Account | undefined;
+  readonly topics = new Set<string>();
+  lastSeen: number;
+  readonly reqIds: string[] = [];
+  readonly reqIdSet = new Set<string>();
+
+  constructor(
+    readonly id: string,
+    readonly kind: StreamKind,
+    readonly ws: WebSocket,
+    now: number,
+    readonly idleMs: number,
+  ) {
+    this.lastSeen = now;
+  }
+}
+
+interface TopicEntry {
+  category: Category;
+  topic: string;
+  parsed: PublicTopic;
+  instKey: string;
+  state: TopicState | undefined;
+  conns: Set<Connection>;
+}
+
+export class WsHub {
+  private readonly wss: WebSocketServer;
+  private readonly conns = new Set<Connection>();
+  private readonly topics = new Map<string, TopicEntry>();
+  private readonly byInstrument = new Map<string, Set<TopicEntry>>();
+  private readonly byAccount = new Map<Account, Set<Connection>>();
+  private connSeq = 0;
+  private msgSeq = 0;
+  private detach: (() => void)[] = [];
+  private idleTimer: TimerHandle | undefined;
+
+  constructor(private readonly deps: HubDeps) {
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: deps.options.maxPayloadBytes });
+    this.attach();
+  }
+
+  /** Follows the exchange (and its bus) after a reset; open connections are closed (1012). */
+  reset(): void {
+    for (const c of [...this.conns]) c.ws.close(1012, 'service restart: state was reset');
+    this.attach();
+  }
+
+  close(): void {
+    for (const d of this.detach) d();
+    this.detach = [];
+    this.idleTimer?.cancel();
+    for (const c of this.conns) c.ws.terminate();
+    this.wss.close();
+  }
+
+  get connectionCount(): number {
+    return this.conns.size;
+  }
+
+  private attach(): void {
+    for (const d of this.detach) d();
+    this.topics.clear();
+    this.byInstrument.clear();
+    this.byAccount.clear();
+    const bus = this.deps.exchange().bus;
+    this.detach = [
+      bus.on('marketTick', (e) => this.publishMarket(e.key)),
+      bus.on('marketChange', (e) => this.publishMarket(e.key)),
+      bus.on('trading', (u) => this.publishPrivate(u)),
+    ];
+    this.idleTimer?.cancel();
+    this.armIdleScan();
+  }
+
+  private now(): number {
+    return this.deps.clock().now();
+  }
+
+  // ---- upgrades -------------------------------------------------------------------------------
+
+  /** Handles an HTTP upgrade: Bybit's stream paths only; anything else is refused with 404. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const kind = STREAM_PATHS[url.pathname];
+    if (!kind) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    const idle =
+      kind === 'private' || kind === 'trade'
+        ? maxActiveTime(url.searchParams.get('max_active_time'))
+        : undefined;
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      const conn = new Connection(
+        connectionId(++this.connSeq),
+        kind,
+        ws,
+        this.now(),
+        idle ?? this.deps.options.idleTimeoutMs,
+      );
+      this.conns.add(conn);
+      ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(conn, data, isBinary));
+      ws.on('close', () => this.drop(conn));
+      ws.on('error', () => this.drop(conn));
+    });
+  }
+
+  private drop(conn: Connection): void {
+    if (!this.conns.delete(conn)) return;
+    for (const t of conn.topics) this.unsubscribePublic(conn, t);
+    if (conn.account) this.byAccount.get(conn.account)?.delete(conn);
+  }
+
+  private send(conn: Connection, frame: object | string): void {
+    const ws = conn.ws;
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (ws.bufferedAmount > this.deps.options.maxBufferedBytes) {
+      // A client that stopped reading: drop it rather than queue without bound.
+      this.deps.logger.warn(
+        { conn: conn.id, buffered: ws.bufferedAmount },
+        'slow websocket consumer dropped',
+      );
+      ws.terminate();
+      this.drop(conn);
+      return;
+    }
+    ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+
+  // ---- inbound ---------------------------------------------------------------------------------
+
+  private onMessage(conn: Connection, data: RawData, isBinary: boolean): void {
+    conn.lastSeen = this.now();
+    const text = isBinary ? undefined : rawText(data);
+    const parsed =
+      text === undefined
+        ? { ok: false as const, error: 'Failed to decode incoming data: binary frames are not supported' }
+        : parseRequest(text);
+    if (!parsed.ok) {
+      this.send(conn, errorFrame(conn.kind, conn.id, undefined, '', parsed.error));
+      return;
+    }
+    const req = parsed.req;
+    try {
+      this.dispatch(conn, req);
+    } catch (err) {
+      this.deps.logger.error({ err, conn: conn.id, op: req.op }, 'websocket request failed');
+      this.send(
+        conn,
+        errorFrame(conn.kind, conn.id, req.reqId, req.op, 'error:internal error, please report it'),
+      );
+    }
+  }
+
+  private dispatch(conn: Connection, req: WsRequest): void {
+    switch (req.op) {
+      case 'ping':
+        this.send(conn, pongFrame(conn.kind, conn.id, req.reqId, this.now()));
+        return;
+      case 'subscribe':
+      case 'unsubscribe':
+        if (conn.kind === 'trade') break;
+        this.onSubscribe(conn, req);
+        return;
+      case 'auth':
+        if (isPublic(conn.kind)) break;
+        this.onAuth(conn, req);
+        return;
+      default:
+        if (conn.kind === 'trade' && req.op in TRADE_OPS) {
+          this.onTrade(conn, req);
+          return;
+        }
+    }
+    if (conn.kind === 'trade') {
+      this.send(
+        conn,
+        tradeReply(conn.id, req.reqId, req.op, 10404, `op not found: ${req.op || '(none)'}`, {}),
+      );
+      return;
+    }
+    this.send(conn, errorFrame(conn.kind, conn.id, req.reqId, req.op, 'error:invalid op'));
+  }
+
+  // ---- subscriptions -----------------------------------------------------------------------------
+
+  private onSubscribe(conn: Connection, req: WsRequest): void {
+    const subscribe = req.op === 'subscribe';
+    const args = req.args;
+    const fail = (message: string, topic: string) =>
+      this.send(
+        conn,
+        subscribeAck(conn.kind, req.op, conn.id, req.reqId, { message, topics: [topic], ok: [] }),
+      );
+    const topics: string[] = [];
+    for (const a of args) {
+      if (typeof a !== 'string') {
+        fail(`error:args must be topic strings, got ${JSON.stringify(a)}`, String(a));
+        return;
+      }
+      topics.push(a);
+    }
+    if (topics.length === 0) {
+      fail('error:args is empty; send the topics to subscribe to', '');
+      return;
+    }
+    if (conn.kind === 'private') {
+      if (!conn.account) {
+        fail('Request not authorized: send op "auth" first', topics[0]!);
+        return;
+      }
+      for (const t of topics) {
+        if (!PRIVATE_TOPICS.has(t)) {
+          fail(`error:handler not found,topic:${t}`, t);
+          return;
+        }
+        if (subscribe && conn.topics.has(t)) {
+          fail(`error:already subscribed,topic:${t}`, t);
+          return;
+        }
+      }
+      for (const t of topics) {
+        if (subscribe) conn.topics.add(t);
+        else conn.topics.delete(t);
+      }
+      this.send(conn, subscribeAck(conn.kind, req.op, conn.id, req.reqId));
+      return;
+    }
+    const category = conn.kind as Category;
+    if (conn.kind === 'spot' && topics.length > SPOT_ARGS_PER_REQUEST) {
+      fail(
+        `error:args size >${SPOT_ARGS_PER_REQUEST}: spot takes at most ${SPOT_ARGS_PER_REQUEST} topics per request`,
+        topics[0]!,
+      );
+      return;
+    }
+    if (!subscribe) {
+      // Unsubscribing a topic that is not subscribed is acknowledged (ccxt relies on it).
+      for (const t of topics) if (conn.topics.has(t)) this.unsubscribePublic(conn, t);
+      this.send(conn, subscribeAck(conn.kind, req.op, conn.id, req.reqId, undefined));
+      return;
+    }
+    const exchange = this.deps.exchange();
+    const listed = (symbol: string) =>
+      exchange.listInstruments().some((i) => i.category === category && i.symbol === symbol);
+    const parsedTopics: PublicTopic[] = [];
+    for (const t of topics) {
+      const p = parsePublicTopic(category, t, listed);
+      if (!p) {
+        fail(`error:handler not found,topic:${t}`, t);
+        return;
+      }
+      if (conn.topics.has(t)) {
+        fail(`error:already subscribed,topic:${t}`, t);
+        return;
+      }
+      parsedTopics.push(p);
+    }
+    const chars = [...conn.topics, ...topics].reduce((n, t) => n + t.length, 0);
+    if (chars > PUBLIC_ARGS_CHARS) {
+      fail(`error:args length exceeds ${PUBLIC_ARGS_CHARS} characters on one connection`, topics[0]!);
+      return;
+    }
+    if (conn.kind === 'option') {
+      this.send(
+        conn,
+        subscribeAck('option', 'subscribe', conn.id, req.reqId, { message: '', topics: [], ok: topics }),
+      );
+    } else {
+      this.send(conn, subscribeAck(conn.kind, req.op, conn.id, req.reqId));
+    }
+    const now = this.now();
+    const seed = exchange.seed.seed;
+    topics.forEach((t, i) => {
+      const entry = this.topicEntry(category, t, parsedTopics[i]!);
+      conn.topics.add(t);
+      entry.conns.add(conn);
+      const m = exchange.market(category, entry.parsed.symbol);
+      const { state, frame } = initialFrame(t, entry.parsed, m, now, seed, entry.state);
+      entry.state = state;
+      if (frame) this.send(conn, frame);
+    });
+  }
+
+  private topicEntry(category: Category, topic: string, parsed: PublicTopic): TopicEntry {
+    const key = `${category}|${topic}`;
+    let e = this.topics.get(key);
+    if (!e) {
+      const instKey = `${category}:${parsed.symbol}`;
+      e = { category, topic, parsed, instKey, state: undefined, conns: new Set() };
+      this.topics.set(key, e);
+      let set = this.byInstrument.get(instKey);
+      if (!set) {
+        set = new Set();
+        this.byInstrument.set(instKey, set);
+      }
+      set.add(e);
+    }
+    return e;
+  }
+
+  private unsubscribePublic(conn: Connection, topic: string): void {
+    conn.topics.delete(topic);
+    if (!isPublic(conn.kind)) return;
+    const key = `${conn.kind}|${topic}`;
+    const e = this.topics.get(key);
+    if (!e) return;
+    e.conns.delete(conn);
+    if (e.conns.size === 0) {
+      this.topics.delete(key);
+      this.byInstrument.get(e.instKey)?.delete(e);
+    }
+  }
+
+  // ---- publishing ----------------------------------------------------------------------------------
+
+  private publishMarket(instKey: string): void {
+    const entries = this.byInstrument.get(instKey);
+    if (!entries || entries.size === 0) return;
+    const exchange = this.deps.exchange();
+    const now = this.now();
+    const seed = exchange.seed.seed;
+    let m: InstrumentMarket | undefined;
+    for (const e of entries) {
+      if (!e.state) continue;
+      m ??= exchange.market(e.category, e.parsed.symbol);
+      const frames = updateFrames(e.topic, e.state, m, now, seed);
+      for (const f of frames) {
+        const text = JSON.stringify(f);
+        for (const c of e.conns) this.send(c, text);
+      }
+    }
+  }
+
+  private publishPrivate(u: TradingUpdate): void {
+    const conns = this.byAccount.get(u.account);
+    if (!conns || conns.size === 0) return;
+    let rendered: RenderedUpdate | undefined;
+    const now = this.now();
+    for (const c of conns) {
+      if (c.kind !== 'private' || c.topics.size === 0) continue;
+      rendered ??= renderUpdate(u, this.deps.exchange());
+      for (const f of framesFor(
+        rendered,
+        c.topics,
+        now,
+        () => `${u.account.uid}${String(++this.msgSeq).padStart(10, '0')}`,
+      )) {
+        this.send(c, f);
+      }
+    }
+  }
+
+  // ---- auth ------------------------------------------------------------------------------------------
+
+  private onAuth(conn: Connection, req: WsRequest): void {
+    const reply = (code: number, message: string) =>
+      this.send(conn, authReply(conn.kind, conn.id, req.reqId, code, message));
+    if (conn.account) {
+      if (conn.kind === 'trade') reply(20001, 'Repeat auth');
+      else reply(0, '');
+      return;
+    }
+    const [apiKey, expiresRaw, signature] = req.args;
+    const expires =
+      typeof expiresRaw === 'number'
+        ? expiresRaw
+        : typeof expiresRaw === 'string' && /^\d+$/.test(expiresRaw)
+          ? Number(expiresRaw)
+          : NaN;
+    if (typeof apiKey !== 'string' || typeof signature !== 'string' || !Number.isSafeInteger(expires)) {
+      reply(10001, 'Params Error');
+      return;
+    }
+    const now = this.now();
+    if (expires < now) {
+      reply(10002, 'Params Error');
+      return;
+    }
+    const account = this.deps.exchange().accountByApiKey(apiKey);
+    if (!account) {
+      reply(10003, 'API key is invalid.');
+      return;
+    }
+    const expected = hmacHex(account.apiSecret, wsPreSign(String(expiresRaw)));
+    if (!signatureMatches(expected, signature)) {
+      reply(10004, 'Invalid sign');
+      return;
+    }
+    conn.account = account;
+    let set = this.byAccount.get(account);
+    if (!set) {
+      set = new Set();
+      this.byAccount.set(account, set);
+    }
+    set.add(conn);
+    reply(0, '');
+  }
+
+  // ---- order entry -------------------------------------------------------------------------------------
+
+  private onTrade(conn: Connection, req: WsRequest): void {
+    const exchange = this.deps.exchange();
+    const now = this.now();
+    const fail = (code: number, msg: string) =>
+      this.send(
+        conn,
+        tradeReply(conn.id, req.reqId, req.op, code, msg, {}, { retExtInfo: {}, header: this.header(now) }),
+      );
+    const account = conn.account;
+    if (!account) {
+      fail(10003, 'Not authorized: send op "auth" on this connection first');
+      return;
+    }
+    if (req.reqId !== undefined) {
+      const key = String(req.reqId);
+      if (key.length > 36) {
+        fail(10001, 'reqId must be at most 36 characters');
+        return;
+      }
+      if (conn.reqIdSet.has(key)) {
+        fail(20006, `Duplicate reqId: ${key} was already used on this connection`);
+        return;
+      }
+      conn.reqIdSet.add(key);
+      conn.reqIds.push(key);
+      if (conn.reqIds.length > REQ_IDS_REMEMBERED) conn.reqIdSet.delete(conn.reqIds.shift()!);
+    }
+    const tsRaw = req.header['X-BAPI-TIMESTAMP'];
+    const ts =
+      typeof tsRaw === 'number'
+        ? tsRaw
+        : typeof tsRaw === 'string' && /^\d+$/.test(tsRaw)
+          ? Number(tsRaw)
+          : NaN;
+    if (!Number.isSafeInteger(ts)) {
+      fail(10001, 'header X-BAPI-TIMESTAMP is required (ms timestamp of the request)');
+      return;
+    }
+    const rwRaw = req.header['X-BAPI-RECV-WINDOW'];
+    const rw = rwRaw === undefined ? DEFAULT_RECV_WINDOW : Number(rwRaw);
+    if (!Number.isFinite(rw) || !withinRecvWindow(ts, now, rw)) {
+      fail(
+        10002,
+        `invalid request, please check your server timestamp or recv_window param. req_timestamp[${ts}],server_timestamp[${now}],recv_window[${rwRaw ?? DEFAULT_RECV_WINDOW}]`,
+      );
+      return;
+    }
+    if (!account.canTrade) {
+      fail(10005, 'Permission denied, please check your API key permissions.');
+      return;
+    }
+    const arg = req.args[0];
+    if (req.args.length !== 1 || typeof arg !== 'object' || arg === null || Array.isArray(arg)) {
+      fail(10001, 'params error: args must hold exactly one request object');
+      return;
+    }
+    const params = new Params(arg as Record<string, unknown>);
+    const category =
+      typeof (arg as Record<string, unknown>).category === 'string'
+        ? ((arg as Record<string, unknown>).category as Category)
+        : undefined;
+    const limit = this.deps.rateLimiter.take(now, account.uid, TRADE_OPS[req.op]!, category);
+    const header = this.header(now, limit);
+    const t = exchange.trading;
+    try {
+      let data: unknown;
+      let retExtInfo: unknown = {};
+      switch (req.op) {
+        case 'order.create':
+          data = t.create(account, params);
+          break;
+        case 'order.amend':
+          data = t.amend(account, params);
+          break;
+        case 'order.cancel':
+          data = t.cancel(account, params);
+          break;
+        default: {
+          const r =
+            req.op === 'order.create-batch'
+              ? t.createBatch(account, params)
+              : req.op === 'order.amend-batch'
+                ? t.amendBatch(account, params)
+                : t.cancelBatch(account, params);
+          data = r.result;
+          retExtInfo = r.retExtInfo;
+        }
+      }
+      this.send(conn, tradeReply(conn.id, req.reqId, req.op, 0, 'OK', data, { retExtInfo, header }));
+    } catch (err) {
+      if (!(err instanceof ExchangeError)) throw err;
+      this.send(
+        conn,
+        tradeReply(conn.id, req.reqId, req.op, err.retCode, err.retMsg, {}, { retExtInfo: {}, header }),
+      );
+    }
+  }
+
+  private header(
+    now: number,
+    limit?: { limit: number; remaining: number; resetAt: number },
+  ): Record<string, string> {
+    const h: Record<string, string> = {};
+    if (limit) {
+      h['X-Bapi-Limit'] = String(limit.limit);
+      h['X-Bapi-Limit-Status'] = String(limit.remaining);
+      h['X-Bapi-Limit-Reset-Timestamp'] = String(limit.resetAt);
+    }
+    h.Traceid = hashHex(now, ++this.msgSeq);
+    h.Timenow = String(now);
+    return h;
+  }
+
+  // ---- heartbeats -----------------------------------------------------------------------------------------
+
+  /** Closes connections idle past their limit; scans on the daemon clock every 30 s, as Bybit does. */
+  private armIdleScan(): void {
+    const clock = this.deps.clock();
+    this.idleTimer = clock.setTimer(IDLE_SCAN_MS, () => {
+      const now = clock.now();
+      for (const c of [...this.conns]) {
+        if (now - c.lastSeen >= c.idleMs) {
+          c.ws.close(1000, 'idle timeout: no ping or message received');
+          this.drop(c);
+        }
+      }
+      this.armIdleScan();
+    });
+  }
+}
+
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
+  return data.toString('utf8');
+}
+
+/** `max_active_time` = 30s..600s or 1m..10m; anything else keeps the default. @see facts §8.1 */
+function maxActiveTime(v: string | null): number | undefined {
+  const m = v ? /^(\d+)(s|m)$/.exec(v) : null;
+  if (!m) return undefined;
+  const ms = Number(m[1]) * (m[2] === 'm' ? 60_000 : 1000);
+  return ms >= 30_000 && ms <= 600_000 ? ms : undefined;
+}
+
+function hashHex(a: number, b: number): string {
+  return hmacHex('traceid', `${a}:${b}`).slice(0, 32);
+}
