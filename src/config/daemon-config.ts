@@ -23,6 +23,10 @@ export interface DaemonConfig {
   readonly logFormat: LogFormat;
   readonly maxBodyBytes: number;
   readonly invalidKeyHttpStatus: 200 | 401;
+  /** WebSocket connections silent this long are closed (Bybit: 10 minutes). */
+  readonly wsIdleTimeoutMs: number;
+  /** A WebSocket client with more than this queued (it stopped reading) is dropped. */
+  readonly wsMaxBufferedBytes: number;
 }
 
 /** Raw values as they arrive from any source (strings from env/flags, typed from YAML). */
@@ -59,6 +63,8 @@ const ENV_KEYS: Record<string, keyof DaemonConfig> = {
   BYBIT_MOCK_LOG_FORMAT: 'logFormat',
   BYBIT_MOCK_MAX_BODY_BYTES: 'maxBodyBytes',
   BYBIT_MOCK_INVALID_KEY_STATUS: 'invalidKeyHttpStatus',
+  BYBIT_MOCK_WS_IDLE_TIMEOUT_MS: 'wsIdleTimeoutMs',
+  BYBIT_MOCK_WS_MAX_BUFFERED_BYTES: 'wsMaxBufferedBytes',
 };
 
 export function envInput(env: NodeJS.ProcessEnv = process.env): ConfigInput {
@@ -149,6 +155,16 @@ export function resolveConfig(opts: {
     problems.push(
       `invalidKeyHttpStatus must be 200 or 401, got ${JSON.stringify(merged.invalidKeyHttpStatus)}`,
     );
+  const wsIdleTimeoutMs = intFrom(merged.wsIdleTimeoutMs);
+  if (wsIdleTimeoutMs === undefined || wsIdleTimeoutMs < 1000)
+    problems.push(
+      `wsIdleTimeoutMs must be an integer >= 1000, got ${JSON.stringify(merged.wsIdleTimeoutMs)}`,
+    );
+  const wsMaxBufferedBytes = intFrom(merged.wsMaxBufferedBytes);
+  if (wsMaxBufferedBytes === undefined || wsMaxBufferedBytes < 65536)
+    problems.push(
+      `wsMaxBufferedBytes must be an integer >= 65536, got ${JSON.stringify(merged.wsMaxBufferedBytes)}`,
+    );
   const scenarioRaw = typeof merged.scenario === 'string' ? merged.scenario.trim() : '';
   if (merged.scenario !== undefined && merged.scenario !== null && typeof merged.scenario !== 'string')
     problems.push('scenario must be a file path');
@@ -163,5 +179,7 @@ export function resolveConfig(opts: {
     logFormat: logFormat as LogFormat,
     maxBodyBytes: maxBodyBytes!,
     invalidKeyHttpStatus: status as 200 | 401,
+    wsIdleTimeoutMs: wsIdleTimeoutMs!,
+    wsMaxBufferedBytes: wsMaxBufferedBytes!,
   });
 }

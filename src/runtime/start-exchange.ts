@@ -124,7 +124,11 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
     clock: () => current.clock,
     rateLimiter,
     logger,
-    options: DEFAULT_HUB_OPTIONS,
+    options: {
+      ...DEFAULT_HUB_OPTIONS,
+      idleTimeoutMs: config.wsIdleTimeoutMs,
+      maxBufferedBytes: config.wsMaxBufferedBytes,
+    },
   });
 
   const reset = () => {

@@ -36,6 +36,8 @@ import {
   parsePublicTopic,
   parseRequest,
   pongFrame,
+  privateTopicCategory,
+  privateTopicFamily,
   subscribeAck,
   tradeReply,
   type PublicTopic,
@@ -45,7 +47,7 @@ import {
 import { initialFrame, updateFrames, type TopicState } from './public-feed.js';
 
 export interface HubOptions {
-  /** A connection with no inbound frame for this long is closed (Bybit: 10 minutes). */
+  /** A connection with no inbound frame and no pushed data for this long is closed (Bybit: 10 minutes). */
   idleTimeoutMs: number;
   /** A client that stops reading is dropped once this much is queued for it. */
   maxBufferedBytes: number;
@@ -210,6 +212,9 @@ export class WsHub {
       return;
     }
     ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+    // Data pushed to the client counts as activity too: Bybit cuts a connection only when there
+    // was neither ping-pong nor stream data for the idle limit (facts §8.3).
+    conn.lastSeen = this.now();
   }
 
   // ---- inbound ---------------------------------------------------------------------------------
@@ -299,10 +304,17 @@ export class WsHub {
           fail(`error:handler not found,topic:${t}`, t);
           return;
         }
-        if (subscribe && conn.topics.has(t)) {
-          fail(`error:already subscribed,topic:${t}`, t);
-          return;
-        }
+        // A repeated private subscribe is acknowledged: ccxt re-sends `order` for every watched
+        // symbol, which Bybit accepts ("already subscribed" is only seen on public streams).
+      }
+      // `order` and `order.linear` (any all-in-one topic and its categorised forms) cannot be
+      // mixed in one request (facts §8.5); separate requests may subscribe both.
+      const mixed = topics.find(
+        (t) => privateTopicCategory(t) !== undefined && topics.includes(privateTopicFamily(t)),
+      );
+      if (subscribe && mixed) {
+        fail(`error:all-in-one and categorised topics cannot be mixed in one request,topic:${mixed}`, mixed);
+        return;
       }
       for (const t of topics) {
         if (subscribe) conn.topics.add(t);

@@ -80,9 +80,10 @@ export function parsePublicTopic(
   if (!listed(symbol)) return undefined;
   switch (parts[0]) {
     case 'orderbook': {
-      if (parts.length !== 3 || !/^\d+$/.test(parts[1]!)) return undefined;
-      const depth = Number(parts[1]);
-      return BOOK_DEPTHS[stream].includes(depth) ? { kind: 'orderbook', depth, symbol } : undefined;
+      if (parts.length !== 3) return undefined;
+      // Exact spelling: "050" is not depth 50 (Bybit: handler not found). @see facts §8.2
+      const depth = BOOK_DEPTHS[stream].find((d) => String(d) === parts[1]);
+      return depth === undefined ? undefined : { kind: 'orderbook', depth, symbol };
     }
     case 'publicTrade':
       return parts.length === 2 ? { kind: 'publicTrade', symbol } : undefined;
@@ -170,8 +171,10 @@ export function subscribeAck(
   const success = failure === undefined;
   switch (kind) {
     case 'option':
+      // The option ack lists the topics: `failure` may carry only successTopics (an accepted
+      // subscribe), so success means "no failed topic". @see facts §8.2
       return {
-        success,
+        success: failure === undefined || failure.topics.length === 0,
         conn_id: connId,
         data: { failTopics: failure?.topics ?? [], successTopics: failure?.ok ?? [] },
         type: 'COMMAND_RESP',

@@ -12,7 +12,7 @@
 import type { InstrumentMarket } from '../core/market/instrument-market.js';
 import { nextBucket } from '../core/market/intervals.js';
 import type { Candle } from '../core/market/candles.js';
-import type { KlineInterval } from '../core/types.js';
+import type { Category, KlineInterval } from '../core/types.js';
 import { klineRow, linearTickerView, priceStr, qtyStr, spotTickerView } from '../core/views/market-views.js';
 import type { PublicTopic } from './protocol.js';
 
@@ -54,10 +54,8 @@ function diff(m: InstrumentMarket, before: Map<number, number>, after: Map<numbe
   for (const [t, s] of after) {
     if (before.get(t) !== s) out.push([priceStr(m.instrument, t), qtyStr(m.instrument, s)]);
   }
-  for (const t of before.keys()) {
-    if (!after.has(t))
-      out.push([priceStr(m.instrument, t), m.instrument.qtyDp > 0 ? (0).toFixed(m.instrument.qtyDp) : '0']);
-  }
+  // A level that left the window is deleted with size "0" exactly, as Bybit sends it. @see facts §8.6
+  for (const t of before.keys()) if (!after.has(t)) out.push([priceStr(m.instrument, t), '0']);
   return out;
 }
 
@@ -150,9 +148,17 @@ export function updateFrames(
       return any ? [tickerFrame(topic, m, 'delta', changed, now)] : [];
     }
     case 'publicTrade': {
+      // Only the prints newer than the last update: walk back from the newest (the ring holds 1000).
+      const trades = m.trades;
+      let first = trades.length;
+      while (first > 0 && trades[first - 1]!.seq > s.lastSeq) first--;
+      if (first === trades.length) return [];
+      // L (tick direction) only for perpetuals/futures, not spot or option. @see facts §8.6
+      const cat = m.instrument.category as Category;
+      const withL = cat === 'linear' || cat === 'inverse';
       const rows = [];
-      for (const tr of m.trades) {
-        if (tr.seq <= s.lastSeq) continue;
+      for (let k = first; k < trades.length; k++) {
+        const tr = trades[k]!;
         const row: Record<string, unknown> = {
           T: tr.time,
           s: m.instrument.symbol,
@@ -160,16 +166,15 @@ export function updateFrames(
           v: qtyStr(m.instrument, tr.steps),
           p: priceStr(m.instrument, tr.priceTicks),
         };
-        if (m.instrument.category !== 'spot') row.L = tr.tickDirection;
+        if (withL) row.L = tr.tickDirection;
         row.i = tr.execId;
         row.BT = false;
         row.RPI = false;
         row.seq = tr.seq;
         rows.push(row);
       }
-      const last = m.trades[m.trades.length - 1];
-      if (last) s.lastSeq = Math.max(s.lastSeq, last.seq);
-      return rows.length > 0 ? [{ topic, type: 'snapshot', ts: now, data: rows }] : [];
+      s.lastSeq = trades[trades.length - 1]!.seq;
+      return [{ topic, type: 'snapshot', ts: now, data: rows }];
     }
     case 'kline': {
       const series = m.candles.get(s.interval);

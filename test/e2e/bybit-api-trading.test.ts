@@ -219,12 +219,12 @@ describe('bybit-api RestClientV5 trading: batches and cancel-all', () => {
 describe('bybit-api RestClientV5 trading: fills, positions and executions', () => {
   it('sets the leverage; the same value again is 110043', async () => {
     // A flat position row is still returned for a symbol, with the symbol's leverage (facts §7.17).
-    expect(await linearPosition()).toMatchObject({ side: '', size: '0.000', leverage: DEFAULT_LEVERAGE });
+    expect(await linearPosition()).toMatchObject({ side: '', size: '0', leverage: DEFAULT_LEVERAGE });
     const res = await client.setLeverage({ ...linear, buyLeverage: '5', sellLeverage: '5' });
     expect(res.retCode).toBe(0);
     expect(res.result).toEqual({});
     const flat = await linearPosition();
-    expect(flat).toMatchObject({ side: '', size: '0.000', leverage: '5' });
+    expect(flat).toMatchObject({ side: '', size: '0', leverage: '5' });
 
     const again = await client.setLeverage({ ...linear, buyLeverage: '5', sellLeverage: '5' });
     expect(again.retCode).toBe(110043);
@@ -339,7 +339,7 @@ describe('bybit-api RestClientV5 trading: fills, positions and executions', () =
       reduceOnly: true,
     });
     expect(close.retCode).toBe(0);
-    expect((await linearPosition()).size).toBe('0.000');
+    expect((await linearPosition()).size).toBe('0');
 
     const res = await client.switchPositionMode({ ...linear, mode: 3 });
     expect(res.retCode).toBe(0);

@@ -121,7 +121,7 @@ test('position/list by symbol answers the flat row; by settleCoin only non-zero 
     symbol: 'BTCUSDT',
     positionIdx: 0,
     side: '',
-    size: '0.000',
+    size: '0',
     avgPrice: '0',
     leverage: '10',
     unrealisedPnl: '0',
@@ -155,7 +155,7 @@ test('position/list by symbol answers the flat row; by settleCoin only non-zero 
   // Closed again: gone from the settleCoin list, flat under the symbol.
   await place({ ...LINEAR, side: 'Sell', orderType: 'Market', qty: '0.100', reduceOnly: true });
   expect(await positionsBySettle()).toEqual([]);
-  expect(await positionsBySymbol()).toMatchObject([{ side: '', size: '0.000' }]);
+  expect(await positionsBySymbol()).toMatchObject([{ side: '', size: '0' }]);
 });
 
 test('listing positions has no side effect: a position opened later reads the same either way', async () => {
@@ -252,8 +252,8 @@ test('switch-mode to hedge: positionIdx must be 1 or 2, two rows per symbol, and
   );
   const rows = await positionsBySymbol();
   expect(rows.map((p) => [p.positionIdx, p.side, p.size])).toEqual([
-    [1, '', '0.000'],
-    [2, '', '0.000'],
+    [1, '', '0'],
+    [2, '', '0'],
   ]);
 
   const long = await place({ ...LINEAR, side: 'Buy', orderType: 'Market', qty: '0.010', positionIdx: 1 });
@@ -435,7 +435,7 @@ test('a take-profit set by trading-stop closes the position with a CreateByTakeP
       stopLoss: '45000',
     }),
   );
-  await advanceUntil(async () => (await positionsBySymbol())[0].size === '0.000');
+  await advanceUntil(async () => (await positionsBySymbol())[0].size === '0');
 
   const [flat] = await positionsBySymbol();
   expect(flat).toMatchObject({ side: '', takeProfit: '0.0', stopLoss: '0.0' });

@@ -3,10 +3,11 @@
  * user would: base URL and keys only, nothing that hides a mock problem.
  * @see ../shared/reference/client-call-patterns.md §1, ../shared/reference/bybit-v5-facts.md §9
  */
+import { Agent } from 'node:http';
 import ccxt from 'ccxt';
-import { RestClientV5 } from 'bybit-api';
+import { RestClientV5, WebsocketAPIClient, WebsocketClient, type DefaultLogger, type WsKey } from 'bybit-api';
 import type { RunningExchange } from '../../src/runtime/start-exchange.js';
-import { DEFAULT_KEY, DEFAULT_SECRET } from './server.js';
+import { DEFAULT_KEY, DEFAULT_SECRET, manualScenarioYaml } from './server.js';
 
 export interface ClientCredentials {
   key?: string;
@@ -98,4 +99,216 @@ export function bybitApiRest(ex: RunningExchange, creds: ClientCredentials = {})
     baseUrl: ex.restUrl,
     ...(creds.recvWindow !== undefined ? { recv_window: creds.recvWindow } : {}),
   });
+}
+
+// ---- WebSocket clients ----------------------------------------------------------------------------
+
+/**
+ * A scenario for WebSocket e2e tests (server.ts manualScenarioYaml) on the REAL clock, starting
+ * now, with a fast simulator tick. Real clients take WS auth `expires` and the trade ops'
+ * X-BAPI-TIMESTAMP from the wall clock, and the daemon checks them against its own clock, so the
+ * two must agree; the fast tick makes the market move (book deltas, trades, candles) within a
+ * test.
+ */
+export function realClockScenarioYaml(tickInterval = '100ms', extra = ''): string {
+  const yaml = manualScenarioYaml(extra);
+  const manualClock = /^clock:\n\s+mode: manual\n\s+start: \d+\n/m;
+  const tick = /tickInterval: 1s/;
+  if (!manualClock.test(yaml) || !tick.test(yaml)) {
+    throw new Error('realClockScenarioYaml: the base scenario no longer has the expected clock/tick lines');
+  }
+  return yaml.replace(manualClock, '').replace(tick, `tickInterval: ${tickInterval}`);
+}
+
+/** The mock's stream URLs on Bybit's paths (facts §8.1). */
+export function wsUrls(ex: RunningExchange) {
+  const w = ex.wsUrl;
+  return {
+    spot: `${w}/v5/public/spot`,
+    linear: `${w}/v5/public/linear`,
+    inverse: `${w}/v5/public/inverse`,
+    option: `${w}/v5/public/option`,
+    private: `${w}/v5/private`,
+    trade: `${w}/v5/trade`,
+  };
+}
+
+/**
+ * A ccxt.pro bybit client (REST and WebSocket) talking to `ex`, with the default account's keys
+ * unless given. Everything ccxtBybit sets for REST, plus:
+ * - `httpAgent: new http.Agent()`: ccxt.pro refuses ws:// URLs in Node without one
+ *   ("NotSupported: bybit to use proxy with non-ssl ws:// urls", client-call-patterns §1.1); the
+ *   alternative is `await exchange.loadHttpProxyAgent()` once before the first watch.
+ * - `urls.api.ws`: every stream URL replaced, keeping Bybit's paths. ccxt tells spot books and
+ *   trades from contract ones by `spot` in the connection URL, and the private URL must contain
+ *   `v5/private` (otherwise ccxt subscribes the USDC topics). The trade URL (`private.trade`,
+ *   used by createOrderWs/editOrderWs/cancelOrderWs) is hard-coded to stream.bybit.com in ccxt,
+ *   so it must be set too. `private.usdc` and `private.spot.nonUnified` are set only so that no
+ *   code path can reach the real exchange.
+ */
+export function ccxtProBybit(
+  ex: RunningExchange,
+  creds: ClientCredentials = {},
+): InstanceType<typeof ccxt.pro.bybit> {
+  const client = new ccxt.pro.bybit({
+    apiKey: creds.key ?? DEFAULT_KEY,
+    secret: creds.secret ?? DEFAULT_SECRET,
+    enableRateLimit: false,
+    httpAgent: new Agent(),
+    ...(creds.recvWindow !== undefined ? { options: { recvWindow: creds.recvWindow } } : {}),
+  });
+  const api = client.urls['api'] as Record<string, unknown>;
+  for (const k of CCXT_REST_URL_KEYS) api[k] = ex.restUrl;
+  const u = wsUrls(ex);
+  api['ws'] = {
+    public: { spot: u.spot, linear: u.linear, inverse: u.inverse, option: u.option },
+    private: {
+      spot: { unified: u.private, nonUnified: u.private },
+      contract: u.private,
+      usdc: u.private,
+      trade: u.trade,
+    },
+  };
+  return client;
+}
+
+/** bybit-api loggers print every connection event to the console; tests keep them quiet. */
+export const SILENT_BYBIT_LOGGER: DefaultLogger = {
+  trace: () => undefined,
+  info: () => undefined,
+  error: () => undefined,
+};
+
+/**
+ * bybit-api's WebsocketClient with one URL per stream. The client's only URL option, `wsUrl`,
+ * replaces the URL of EVERY connection it opens (public spot, public linear, private and trade
+ * alike: client-call-patterns §1.3), and the mock, like Bybit, serves each stream on its own
+ * path. So the lookup `getWsUrl(wsKey)` is overridden to map each wsKey to the mock's path.
+ */
+export class MockWebsocketClient extends WebsocketClient {
+  constructor(
+    private readonly urls: Partial<Record<WsKey, string>>,
+    options: ConstructorParameters<typeof WebsocketClient>[0] = {},
+    logger: DefaultLogger = SILENT_BYBIT_LOGGER,
+  ) {
+    super(options, logger);
+  }
+
+  protected override async getWsUrl(wsKey: WsKey): Promise<string> {
+    const url = this.urls[wsKey];
+    if (!url) throw new Error(`MockWebsocketClient: no mock URL for wsKey ${wsKey}`);
+    return url;
+  }
+}
+
+/** The wsKey -> mock URL map for MockWebsocketClient. */
+export function bybitApiWsUrls(ex: RunningExchange): Partial<Record<WsKey, string>> {
+  const u = wsUrls(ex);
+  return {
+    v5SpotPublic: u.spot,
+    v5LinearPublic: u.linear,
+    v5InversePublic: u.inverse,
+    v5OptionPublic: u.option,
+    v5Private: u.private,
+    v5PrivateTrade: u.trade,
+  };
+}
+
+/**
+ * A bybit-api WebsocketClient on every mock stream, with the default account's keys unless given.
+ * `extra` adds client options (tests use it only for heartbeat timing) and `logger` replaces the
+ * silent one.
+ */
+export function bybitApiWs(
+  ex: RunningExchange,
+  creds: ClientCredentials = {},
+  extra: ConstructorParameters<typeof WebsocketClient>[0] = {},
+  logger: DefaultLogger = SILENT_BYBIT_LOGGER,
+): MockWebsocketClient {
+  return new MockWebsocketClient(
+    bybitApiWsUrls(ex),
+    {
+      key: creds.key ?? DEFAULT_KEY,
+      secret: creds.secret ?? DEFAULT_SECRET,
+      ...(creds.recvWindow !== undefined ? { recvWindow: creds.recvWindow } : {}),
+      ...extra,
+    },
+    logger,
+  );
+}
+
+/**
+ * A bybit-api WebsocketAPIClient (order entry over /v5/trade). It only ever opens the trade
+ * connection, so the single `wsUrl` option is enough here; `attachEventListeners: false` only
+ * stops it logging connection events to the console.
+ */
+export function bybitApiWsApi(ex: RunningExchange, creds: ClientCredentials = {}): WebsocketAPIClient {
+  return new WebsocketAPIClient(
+    {
+      key: creds.key ?? DEFAULT_KEY,
+      secret: creds.secret ?? DEFAULT_SECRET,
+      wsUrl: wsUrls(ex).trade,
+      attachEventListeners: false,
+      ...(creds.recvWindow !== undefined ? { recvWindow: creds.recvWindow } : {}),
+    },
+    SILENT_BYBIT_LOGGER,
+  );
+}
+
+// ---- waiting for asynchronous events ----------------------------------------------------------------
+
+/** `p`, or a rejection naming `what` after `ms` (a watch that never resolves fails, not hangs). */
+export async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Everything a client received, in order, with waiters: `waitFor` resolves with the first entry
+ * at or after `from` (default: the start) that matches, already there or still to come.
+ */
+export class EventLog<T> {
+  readonly entries: T[] = [];
+  private waiters: { pred: (e: T) => boolean; from: number; resolve: (e: T) => void }[] = [];
+
+  push(e: T): void {
+    const i = this.entries.push(e) - 1;
+    this.waiters = this.waiters.filter((w) => {
+      if (i < w.from || !w.pred(e)) return true;
+      w.resolve(e);
+      return false;
+    });
+  }
+
+  /** The index the next entry will get (a `from` for waiting on what comes next). */
+  get mark(): number {
+    return this.entries.length;
+  }
+
+  find(pred: (e: T) => boolean, from = 0): T | undefined {
+    return this.entries.slice(from).find(pred);
+  }
+
+  waitFor(pred: (e: T) => boolean, what: string, ms = 3000, from = 0): Promise<T> {
+    const found = this.find(pred, from);
+    if (found !== undefined) return Promise.resolve(found);
+    const p = new Promise<T>((resolve) => this.waiters.push({ pred, from, resolve }));
+    return within(p, ms, what);
+  }
+}
+
+/** Resolves once `pred()` holds, polling every 10 ms; rejects naming `what` after `ms`. */
+export async function until(pred: () => boolean, what: string, ms = 3000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() >= deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }

@@ -136,7 +136,8 @@ export function positionView(pos: Position, mark: BigT, leverage: BigT) {
     riskLimitValue: '2000000',
     symbol: inst.symbol,
     side: pos.side,
-    size: qx(inst, pos.size),
+    // A flat position is size "0" (facts §7.17); an open one has the instrument's qty decimals.
+    size: flat ? '0' : qx(inst, pos.size),
     avgPrice: plain(avgPrice(pos)),
     positionValue: plain(round8(pos.entryValue)),
     tradeMode: 0,
