@@ -414,8 +414,8 @@ describe('ccxt.pro private streams', () => {
     const lin = await pro.createOrder(LINEAR, 'limit', 'buy', 0.001, 40_000);
     const ls = await within(linearOrders, WAIT_MS, 'linear order update');
     expect(ls.find((x) => x.id === lin.id)).toMatchObject({ symbol: LINEAR, status: 'open' });
-    await pro.cancelOrder(created.id, SPOT);
-    await pro.cancelOrder(lin.id, LINEAR);
+    await pro.cancelOrder(created.id!, SPOT);
+    await pro.cancelOrder(lin.id!, LINEAR);
   });
 });
 
