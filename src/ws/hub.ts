@@ -153,7 +153,10 @@ export class WsHub {
     this.detach = [
       bus.on('marketTick', (e) => this.publishMarket(e.key)),
       bus.on('marketChange', (e) => this.publishMarket(e.key)),
-      bus.on('trading', (u) => this.publishPrivate(u)),
+      bus.on('trading', (u) => {
+        this.publishLiquidations(u);
+        this.publishPrivate(u);
+      }),
     ];
     this.idleTimer?.cancel();
     this.armIdleScan();
@@ -425,6 +428,36 @@ export class WsHub {
       for (const f of frames) {
         const text = JSON.stringify(f);
         for (const c of e.conns) this.send(c, text);
+      }
+    }
+  }
+
+  /**
+   * allLiquidation.{symbol}: each liquidation fill as `{T, s, S, v, p}`, S the side of the
+   * liquidated position, p the bankruptcy price. @see facts §8.6
+   */
+  private publishLiquidations(u: TradingUpdate): void {
+    for (const e of u.executions) {
+      if (e.execType !== 'BustTrade') continue;
+      const entries = this.byInstrument.get(e.instrument.key);
+      if (!entries) continue;
+      for (const entry of entries) {
+        if (entry.parsed.kind !== 'allLiquidation') continue;
+        const text = JSON.stringify({
+          topic: entry.topic,
+          type: 'snapshot',
+          ts: this.now(),
+          data: [
+            {
+              T: e.execTime,
+              s: e.instrument.symbol,
+              S: e.side === 'Sell' ? 'Buy' : 'Sell',
+              v: e.execQty.toFixed(e.instrument.qtyDp),
+              p: e.execPrice.toFixed(e.instrument.priceDp),
+            },
+          ],
+        });
+        for (const c of entry.conns) this.send(c, text);
       }
     }
   }

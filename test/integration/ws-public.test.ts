@@ -16,7 +16,7 @@ import {
   postSigned,
   startTestExchange,
 } from '../support/server.js';
-import { WsClient, type Json } from '../support/ws.js';
+import { WAIT_MS, WsClient, type Json } from '../support/ws.js';
 
 let ex: RunningExchange;
 /** The same market with a still price and no simulated trades: the top of book rarely moves. */
@@ -702,5 +702,35 @@ describe('kline', () => {
       closed.volume,
       closed.turnover,
     ]).toEqual(rest[0]);
+  });
+});
+
+describe('allLiquidation', () => {
+  test('a liquidated account position is published with the position side and the bankruptcy price', async () => {
+    // A scenario long bought far above the market (50000): its liquidation price (~54,300 at 10x)
+    // is above the mark, so the first tick liquidates it.
+    const doomed = await startTestExchange({
+      scenario: {
+        yaml: manualScenarioYaml(`  - name: doomed
+    apiKey: doomed-key
+    apiSecret: doomed-secret
+    balances: { USDT: "1000" }
+    positions:
+      - { category: linear, symbol: BTCUSDT, side: Buy, size: "0.1", avgPrice: "60000", leverage: "10" }
+`),
+        name: 'ws-liquidation',
+      },
+    });
+    try {
+      const c = await WsClient.open(doomed, '/v5/public/linear');
+      await c.request({ op: 'subscribe', args: ['allLiquidation.BTCUSDT'] }, ackOf('subscribe'));
+      advance(doomed, 1000);
+      const f = await c.next((x) => x.topic === 'allLiquidation.BTCUSDT', WAIT_MS, 'liquidation frame');
+      expect(f).toMatchObject({ topic: 'allLiquidation.BTCUSDT', type: 'snapshot' });
+      expect(f.data).toEqual([{ T: doomed.clock.now(), s: 'BTCUSDT', S: 'Buy', v: '0.100', p: '54000.0' }]);
+      await c.close();
+    } finally {
+      await doomed.close();
+    }
   });
 });
