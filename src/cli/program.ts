@@ -53,7 +53,7 @@ interface ServeFlags {
 }
 
 export function listeningLine(ex: RunningExchange): string {
-  return `bybit-mock listening: REST ${ex.restUrl}  WS ${ex.wsUrl}/v5/public/{spot,linear}, ${ex.wsUrl}/v5/private  admin ${ex.adminUrl}`;
+  return `bybit-mock listening: REST ${ex.restUrl}  WS ${ex.wsUrl}/v5/public/{spot,linear}, ${ex.wsUrl}/v5/private, ${ex.wsUrl}/v5/trade  admin ${ex.adminUrl}`;
 }
 
 async function serve(flags: ServeFlags): Promise<void> {
