@@ -50,6 +50,7 @@ interface ServeFlags {
   logLevel?: DaemonConfig['logLevel'];
   logFormat?: DaemonConfig['logFormat'];
   config?: string;
+  adminToken?: string;
 }
 
 export function listeningLine(ex: RunningExchange): string {
@@ -68,6 +69,7 @@ async function serve(flags: ServeFlags): Promise<void> {
       logLevel: flags.logLevel,
       logFormat: flags.logFormat,
       scenario: flags.scenario,
+      adminToken: flags.adminToken,
     });
   } catch (err) {
     if (err instanceof ScenarioLoadError) {
@@ -142,6 +144,7 @@ export function buildProgram(): Command {
       choiceArg('--log-format', LOG_FORMATS),
     )
     .option('-c, --config <file>', 'daemon config file (YAML; same keys as config/defaults.yaml)')
+    .option('--admin-token <token>', 'require Authorization: Bearer <token> on /__admin (health stays open)')
     .action(serve);
 
   program

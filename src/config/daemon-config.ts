@@ -23,6 +23,10 @@ export interface DaemonConfig {
   readonly logFormat: LogFormat;
   readonly maxBodyBytes: number;
   readonly invalidKeyHttpStatus: 200 | 401;
+  /** When set, /__admin requests (but health) need `Authorization: Bearer <token>`. */
+  readonly adminToken: string | undefined;
+  /** Requests kept in the journal (GET /__admin/requests); 0 turns it off. */
+  readonly journalSize: number;
   /** WebSocket connections silent this long are closed (Bybit: 10 minutes). */
   readonly wsIdleTimeoutMs: number;
   /** A WebSocket client with more than this queued (it stopped reading) is dropped. */
@@ -64,6 +68,8 @@ const ENV_KEYS: Record<string, keyof DaemonConfig> = {
   BYBIT_MOCK_MAX_BODY_BYTES: 'maxBodyBytes',
   BYBIT_MOCK_INVALID_KEY_STATUS: 'invalidKeyHttpStatus',
   BYBIT_MOCK_WS_IDLE_TIMEOUT_MS: 'wsIdleTimeoutMs',
+  BYBIT_MOCK_ADMIN_TOKEN: 'adminToken',
+  BYBIT_MOCK_JOURNAL_SIZE: 'journalSize',
   BYBIT_MOCK_WS_MAX_BUFFERED_BYTES: 'wsMaxBufferedBytes',
 };
 
@@ -165,6 +171,15 @@ export function resolveConfig(opts: {
     problems.push(
       `wsMaxBufferedBytes must be an integer >= 65536, got ${JSON.stringify(merged.wsMaxBufferedBytes)}`,
     );
+  const journalSize = intFrom(merged.journalSize);
+  if (journalSize === undefined || journalSize > 1_000_000)
+    problems.push(
+      `journalSize must be an integer from 0 to 1000000, got ${JSON.stringify(merged.journalSize)}`,
+    );
+  const tokenRaw = merged.adminToken;
+  if (tokenRaw !== undefined && tokenRaw !== null && typeof tokenRaw !== 'string')
+    problems.push('adminToken must be a string');
+  const adminToken = typeof tokenRaw === 'string' && tokenRaw.trim() !== '' ? tokenRaw.trim() : undefined;
   const scenarioRaw = typeof merged.scenario === 'string' ? merged.scenario.trim() : '';
   if (merged.scenario !== undefined && merged.scenario !== null && typeof merged.scenario !== 'string')
     problems.push('scenario must be a file path');
@@ -179,6 +194,8 @@ export function resolveConfig(opts: {
     logFormat: logFormat as LogFormat,
     maxBodyBytes: maxBodyBytes!,
     invalidKeyHttpStatus: status as 200 | 401,
+    adminToken,
+    journalSize: journalSize!,
     wsIdleTimeoutMs: wsIdleTimeoutMs!,
     wsMaxBufferedBytes: wsMaxBufferedBytes!,
   });

@@ -17,6 +17,22 @@ export class ExchangeError extends Error {
   }
 }
 
+/**
+ * An admin API refusal: HTTP status, a short code, what failed and what to do. Not a Bybit error:
+ * the admin API answers `{error, message, hint}`.
+ */
+export class AdminError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+    this.name = 'AdminError';
+  }
+}
+
 interface CatalogEntry {
   retCode: number;
   /** Short description for docs/errors.md. */

@@ -5,7 +5,7 @@
 import { AccountBook, type Account } from './accounts/account.js';
 import type { Clock } from './clock.js';
 import { Big, ONE, ZERO, type Big as BigT } from './decimal.js';
-import { errors } from './errors.js';
+import { AdminError, errors } from './errors.js';
 import { EventBus } from './events.js';
 import { InstrumentRegistry, type Instrument } from './instruments/instrument.js';
 import { fundingRateAt, fundingTimes, type FundingQuery } from './market/funding.js';
@@ -13,12 +13,16 @@ import type { CandleKind, InstrumentMarket, KlineQuery } from './market/instrume
 import { MarketSimulator, type MarketTickEvent } from './market/simulator.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { Random } from './random.js';
-import type { ExchangeSeed } from './seed.js';
+import type { AccountSpec, ExchangeSeed } from './seed.js';
 import type { Category } from './types.js';
 import { TradingEngine, type TradingUpdate } from './trading/engine.js';
 import { TradingService } from './trading/service.js';
 import { accountInfoView, coinInfoView, queryApiView } from './views/account-views.js';
-import { walletBalanceView } from './views/trading-views.js';
+import { orderView, positionView, walletBalanceView } from './views/trading-views.js';
+import { isOpen, ORDER_STATUSES, type Order, type PositionIdx, type RejectReason } from './trading/model.js';
+import { ticksOf, stepsOfQty } from './trading/ledger.js';
+import { isMultipleOf, simFloat } from './decimal.js';
+import { Account as AccountClass } from './accounts/account.js';
 import {
   klineRow,
   linearInstrumentView,
@@ -396,6 +400,346 @@ export class Exchange {
     }
     this.engine.notify(account, touched, touched.length > 0);
     return {};
+  }
+
+  // ---- admin: reading and changing state (the /__admin API and scenario actions) ------------------
+
+  private adminAccount(nameOrKey: string): Account {
+    const a = this.accounts.find(nameOrKey);
+    if (!a) {
+      throw new AdminError(
+        404,
+        'account_not_found',
+        `No account named or keyed "${nameOrKey}".`,
+        'GET /__admin/accounts lists them.',
+      );
+    }
+    return a;
+  }
+
+  /** One account: keys, balances (the wallet view), open positions, open orders, leverage. */
+  accountDetail(nameOrKey: string) {
+    const a = this.adminAccount(nameOrKey);
+    return {
+      name: a.name,
+      apiKey: a.apiKey,
+      uid: a.uid,
+      permissions: a.permissions,
+      leverage: Object.fromEntries([...a.leverage].map(([k, v]) => [k, v.toFixed()])),
+      hedgeSymbols: [...a.hedgeSymbols],
+      wallet: this.walletBalance(a, []).list[0],
+      positions: [...a.positions.values()]
+        .filter((p) => !p.size.eq(ZERO))
+        .map((p) => ({
+          category: p.instrument.category,
+          ...positionView(p, this.engine.markPrice(p.instrument), this.leverageOf(a, p.instrument)),
+        })),
+      openOrders: [...a.openOrders.values()].map((o) => ({ category: o.category, ...orderView(o) })),
+    };
+  }
+
+  accountsSummary() {
+    return this.accounts.all().map((a) => ({
+      name: a.name,
+      apiKey: a.apiKey,
+      uid: a.uid,
+      permissions: a.permissions,
+      balances: Object.fromEntries([...a.balances].map(([c, b]) => [c, b.toFixed()])),
+      openOrders: a.openOrders.size,
+      openPositions: [...a.positions.values()].filter((p) => !p.size.eq(ZERO)).length,
+    }));
+  }
+
+  /** Sets a coin's wallet balance; pushes the wallet event. */
+  setBalance(nameOrKey: string, coin: string, walletBalance: BigT): void {
+    const a = this.adminAccount(nameOrKey);
+    if (!/^[A-Z0-9]{1,20}$/.test(coin)) {
+      throw new AdminError(
+        400,
+        'bad_coin',
+        `Coin "${coin}" is not a coin name.`,
+        'Use an uppercase coin such as USDT.',
+      );
+    }
+    if (walletBalance.lt(ZERO)) {
+      throw new AdminError(
+        400,
+        'bad_balance',
+        'walletBalance must not be negative.',
+        'Send a decimal string >= 0.',
+      );
+    }
+    a.credit(coin, walletBalance.minus(a.balance(coin)));
+    this.engine.notify(a, [], true);
+  }
+
+  /** Sets (or with size "0" closes) a linear position as if filled at avgPrice; pushes position and wallet. */
+  adminSetPosition(
+    nameOrKey: string,
+    category: string,
+    symbol: string,
+    p: { side: 'Buy' | 'Sell'; size: BigT; avgPrice: BigT; leverage?: BigT; positionIdx?: PositionIdx },
+  ): void {
+    const a = this.adminAccount(nameOrKey);
+    const inst = this.instruments.get(category, symbol);
+    if (!inst || inst.category !== 'linear') {
+      throw new AdminError(
+        404,
+        'instrument_not_found',
+        `No linear instrument ${category}/${symbol}.`,
+        'Positions exist on linear instruments.',
+      );
+    }
+    if (p.size.lt(ZERO) || !isMultipleOf(p.size.eq(ZERO) ? inst.qtyStep : p.size, inst.qtyStep)) {
+      throw new AdminError(
+        400,
+        'bad_size',
+        `size must be >= 0 and a multiple of ${inst.qtyStep.toFixed()}.`,
+        'Send e.g. "0.01".',
+      );
+    }
+    if (p.avgPrice.lte(ZERO) && !p.size.eq(ZERO)) {
+      throw new AdminError(400, 'bad_price', 'avgPrice must be greater than 0.', 'Send e.g. "50000".');
+    }
+    if (p.leverage && (p.leverage.lt(ONE) || p.leverage.gt(inst.maxLeverage))) {
+      throw new AdminError(
+        400,
+        'bad_leverage',
+        `leverage must be from 1 to ${inst.maxLeverage.toFixed()}.`,
+        'Send e.g. "10".',
+      );
+    }
+    const hedge = a.hedgeSymbols.has(symbol);
+    const idx = p.positionIdx ?? (hedge ? (p.side === 'Buy' ? 1 : 2) : 0);
+    if (hedge ? idx === 0 : idx !== 0) {
+      throw new AdminError(
+        400,
+        'bad_position_idx',
+        `${symbol} is in ${hedge ? 'hedge' : 'one-way'} mode for ${a.name}.`,
+        hedge ? 'Send positionIdx 1 or 2.' : 'Send positionIdx 0 or leave it out.',
+      );
+    }
+    this.engine.setPosition(a, inst, idx, p.side, p.size, p.avgPrice, p.leverage);
+  }
+
+  /** Adds an account at runtime. */
+  addAccount(spec: AccountSpec): void {
+    // Admin paths find an account by name or apiKey, so neither may match either of another's.
+    if (this.accounts.find(spec.name) || this.accounts.find(spec.apiKey)) {
+      throw new AdminError(
+        409,
+        'account_exists',
+        `An account named or keyed "${spec.name}" or "${spec.apiKey}" exists.`,
+        'Pick another name and apiKey.',
+      );
+    }
+    this.accounts.add(new AccountClass(spec));
+  }
+
+  /** Orders of every account, newest first, filtered. */
+  adminOrders(filter: { account?: string; symbol?: string; status?: string }) {
+    if (filter.status !== undefined && !(ORDER_STATUSES as readonly string[]).includes(filter.status)) {
+      throw new AdminError(
+        400,
+        'bad_status',
+        `status "${filter.status}" is not an order status.`,
+        `Use one of ${ORDER_STATUSES.join(', ')}.`,
+      );
+    }
+    const accounts = filter.account ? [this.adminAccount(filter.account)] : this.accounts.all();
+    const rows: Order[] = [];
+    for (const a of accounts) for (const o of a.orders.values()) rows.push(o);
+    return rows
+      .filter(
+        (o) =>
+          (filter.symbol === undefined || o.instrument.symbol === filter.symbol) &&
+          (filter.status === undefined || o.status === filter.status),
+      )
+      .sort((x, y) => y.serial - x.serial)
+      .map((o) => ({ account: o.account.name, category: o.category, ...orderView(o) }));
+  }
+
+  private adminOrder(orderId: string): Order {
+    for (const a of this.accounts.all()) {
+      const o = a.orders.get(orderId) ?? a.ordersByLinkId.get(orderId);
+      if (o) return o;
+    }
+    throw new AdminError(
+      404,
+      'order_not_found',
+      `No order with orderId or orderLinkId "${orderId}".`,
+      'GET /__admin/orders lists them.',
+    );
+  }
+
+  private adminOpenOrder(orderId: string): Order {
+    const o = this.adminOrder(orderId);
+    if (!isOpen(o) || o.status === 'Untriggered') {
+      throw new AdminError(
+        409,
+        'order_not_open',
+        `Order ${o.orderId} is ${o.status}; only New and PartiallyFilled orders can be filled here.`,
+        'Pick an open order.',
+      );
+    }
+    return o;
+  }
+
+  /**
+   * Fills an open order now as maker: `qty` (default: all that is left) at `price` (default: the
+   * order's price). Returns the order as REST shows it.
+   */
+  adminFill(orderId: string, qty?: BigT, price?: BigT) {
+    const o = this.adminOpenOrder(orderId);
+    const inst = o.instrument;
+    const steps = qty === undefined ? o.leavesSteps : stepsOfQty(inst, qty);
+    if (qty !== undefined && (!isMultipleOf(qty, inst.qtyStep) || steps <= 0 || steps > o.leavesSteps)) {
+      throw new AdminError(
+        400,
+        'bad_qty',
+        `qty must be a positive multiple of ${inst.qtyStep.toFixed()} up to the ${o.leavesSteps} steps left.`,
+        'Leave qty out to fill the rest.',
+      );
+    }
+    // A reduce-only (or hedge-mode closing) order never opens or increases a position.
+    const closing =
+      o.category === 'linear' &&
+      (o.reduceOnly || (o.positionIdx === 1 && o.side === 'Sell') || (o.positionIdx === 2 && o.side === 'Buy'));
+    if (closing) {
+      const pos = this.engine.existingPosition(o.account, inst, o.positionIdx);
+      const closable = !pos || pos.size.eq(ZERO) || pos.side === o.side ? 0 : stepsOfQty(inst, pos.size);
+      if (steps > closable) {
+        throw new AdminError(
+          closable === 0 ? 409 : 400,
+          closable === 0 ? 'nothing_to_close' : 'bad_qty',
+          `Order ${o.orderId} only closes; the position has ${closable === 0 ? 'nothing' : qtyOfSteps(inst, closable)} to close.`,
+          closable === 0 ? 'Cancel the order instead.' : 'Send a qty up to the position size.',
+        );
+      }
+    }
+    if (steps <= 0) {
+      throw new AdminError(
+        409,
+        'nothing_left',
+        `Order ${o.orderId} has nothing left to fill.`,
+        'Pick an open order.',
+      );
+    }
+    const p = price ?? o.price;
+    if (p.lte(ZERO) || !isMultipleOf(p, inst.tickSize)) {
+      throw new AdminError(
+        400,
+        'bad_price',
+        `price must be a positive multiple of ${inst.tickSize.toFixed()}.`,
+        'Leave price out to fill at the order price.',
+      );
+    }
+    this.engine.forceFill(o, ticksOf(inst, p), steps);
+    return { category: o.category, ...orderView(o) };
+  }
+
+  adminCancel(orderId: string) {
+    const o = this.adminOrder(orderId);
+    if (!isOpen(o)) {
+      throw new AdminError(
+        409,
+        'order_not_open',
+        `Order ${o.orderId} is already ${o.status}.`,
+        'Pick an open order.',
+      );
+    }
+    this.engine.cancel(o, 'CancelByAdmin');
+    return { category: o.category, ...orderView(o) };
+  }
+
+  /** Rejects an accepted order that has no fills yet (status New or Untriggered). */
+  adminReject(orderId: string, reason: RejectReason = 'EC_NoError') {
+    const o = this.adminOrder(orderId);
+    if (o.status !== 'New' && o.status !== 'Untriggered') {
+      throw new AdminError(
+        409,
+        'order_not_rejectable',
+        `Order ${o.orderId} is ${o.status}; only New or Untriggered orders can be rejected.`,
+        'Cancel it instead.',
+      );
+    }
+    this.engine.close(o, 'Rejected', 'CancelByAdmin', reason);
+    this.engine.notify(o.account, [], false);
+    return { category: o.category, ...orderView(o) };
+  }
+
+  /** Moves a symbol's price now: books, mark, index and last follow; resting orders, triggers, TP/SL and liquidations react. */
+  setMarketPrice(category: string, symbol: string, price: BigT): void {
+    const inst = this.instruments.get(category, symbol);
+    if (!inst)
+      throw new AdminError(
+        404,
+        'instrument_not_found',
+        `No instrument ${category}/${symbol}.`,
+        'GET /__admin/state lists them.',
+      );
+    if (price.lte(ZERO) || price.gt(inst.maxPrice)) {
+      throw new AdminError(
+        400,
+        'bad_price',
+        `price must be > 0 and <= ${inst.maxPrice.toFixed()}.`,
+        'Send e.g. "65000".',
+      );
+    }
+    const now = this.clock.now();
+    const r = this.simulator.reprice(symbol, simFloat(price), now);
+    if (!r)
+      throw new AdminError(
+        404,
+        'market_not_found',
+        `Symbol ${symbol} has no simulated market.`,
+        'Add it under market: in the scenario.',
+      );
+    for (const { market, trade } of r.markets) {
+      this.engine.onMarketTick(market.instrument, [trade]);
+      this.bus.emit('marketTick', { key: market.instrument.key, time: now, trades: [trade] });
+    }
+  }
+
+  /** Prints one public trade (taker `side`) at `price`; resting orders it trades through fill. */
+  printTrade(category: string, symbol: string, price: BigT, qty: BigT, side: 'Buy' | 'Sell'): void {
+    const inst = this.instruments.get(category, symbol);
+    if (!inst)
+      throw new AdminError(
+        404,
+        'instrument_not_found',
+        `No instrument ${category}/${symbol}.`,
+        'GET /__admin/state lists them.',
+      );
+    if (price.lte(ZERO) || !isMultipleOf(price, inst.tickSize)) {
+      throw new AdminError(
+        400,
+        'bad_price',
+        `price must be a positive multiple of ${inst.tickSize.toFixed()}.`,
+        'Send e.g. "65000.1".',
+      );
+    }
+    if (qty.lte(ZERO) || !isMultipleOf(qty, inst.qtyStep)) {
+      throw new AdminError(
+        400,
+        'bad_qty',
+        `qty must be a positive multiple of ${inst.qtyStep.toFixed()}.`,
+        'Send e.g. "0.01".',
+      );
+    }
+    const m = this.market(inst.category, symbol);
+    const now = this.clock.now();
+    const trade = m.recordTrade(now, side, ticksOf(inst, price), stepsOfQty(inst, qty));
+    this.engine.onMarketTick(inst, [trade]);
+    this.bus.emit('marketTick', { key: inst.key, time: now, trades: [trade] });
+  }
+
+  setMarketPaused(paused: boolean): void {
+    this.simulator.setPaused(paused);
+  }
+
+  get marketPaused(): boolean {
+    return this.simulator.paused;
   }
 
   // ---- admin ---------------------------------------------------------------------------------

@@ -26,6 +26,11 @@ export class Params {
     return new Params(values);
   }
 
+  /** The raw values, for the request journal. */
+  snapshot(): Record<string, unknown> {
+    return { ...this.values };
+  }
+
   has(name: string): boolean {
     const v = this.values[name];
     return v !== undefined && v !== null && v !== '';

@@ -28,6 +28,15 @@ export interface HttpDeps {
   logger: Logger;
   rateLimiter: RateLimiter;
   options: HttpOptions;
+  /** Receives every answered v5 request (the request journal). */
+  journal?: (entry: {
+    path: string;
+    account: string;
+    params: unknown;
+    status: number;
+    retCode: number;
+    latencyMs: number;
+  }) => void;
   /** Extra routers mounted before the v5 dispatcher (the admin API). */
   mount?: (app: Express) => void;
 }
@@ -105,12 +114,16 @@ export function createHttpApp(deps: HttpDeps): Express {
 async function handle(route: RouteDef, req: Request, res: Response, deps: HttpDeps): Promise<void> {
   const exchange = deps.exchange();
   let body: Envelope;
+  let params: Params | undefined;
+  let accountName = '';
   try {
     // Signatures cover the raw bytes, so authentication comes before parameters are parsed.
     const payload =
       route.method === 'POST' ? await readBody(req, deps.options.maxBodyBytes) : rawQueryOf(req.originalUrl);
     let account;
     if (route.access !== 'public') {
+      // The journal names the key's account even when authentication then fails.
+      accountName = exchange.accountByApiKey(req.get('x-bapi-api-key') ?? '')?.name ?? '';
       account = authenticate({
         apiKey: req.get('x-bapi-api-key'),
         timestamp: req.get('x-bapi-timestamp'),
@@ -124,8 +137,9 @@ async function handle(route: RouteDef, req: Request, res: Response, deps: HttpDe
       });
       const state = stateOf.get(req);
       if (state) state.account = account.name;
+      accountName = account.name;
     }
-    const params = route.method === 'POST' ? new Params(parseJsonObject(payload)) : Params.fromQuery(payload);
+    params = route.method === 'POST' ? new Params(parseJsonObject(payload)) : Params.fromQuery(payload);
     if (account) {
       const category = (route.limitCategory ?? categoryOf)(params);
       const limit = deps.rateLimiter.take(exchange.now(), account.uid, route.path, category);
@@ -144,6 +158,18 @@ async function handle(route: RouteDef, req: Request, res: Response, deps: HttpDe
   }
   res.setHeader('Timenow', String(body.time));
   res.json(body);
+  if (deps.journal) {
+    const started = stateOf.get(req)?.started;
+    deps.journal({
+      path: `${route.method} ${route.path}`,
+      account: accountName,
+      params: params?.snapshot() ?? {},
+      status: res.statusCode,
+      retCode: body.retCode,
+      latencyMs:
+        started === undefined ? 0 : Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100,
+    });
+  }
 }
 
 /** Reads the raw body up to `limit` bytes; more is refused without buffering it. */

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { createAdminRouter } from '../admin/admin-app.js';
+import { createAdminOpsRouter } from '../admin/admin-ops.js';
 import { packageRoot, resolveConfig, type ConfigInput, type DaemonConfig } from '../config/daemon-config.js';
 import {
   loadScenarioFile,
@@ -22,6 +23,7 @@ import { Exchange } from '../core/exchange.js';
 import { createHttpApp } from '../http/app.js';
 import { RateLimiter } from '../limits/rate-limits.js';
 import { DEFAULT_HUB_OPTIONS, WsHub } from '../ws/hub.js';
+import { Journal } from './journal.js';
 import { createLogger } from './logger.js';
 import { SystemClock } from './system-clock.js';
 
@@ -46,6 +48,8 @@ export interface StartOptions {
   logFormat?: DaemonConfig['logFormat'];
   /** A scenario file path, or YAML text. Default: the config's scenario (scenarios/default.yaml). */
   scenario?: string | { yaml: string; name?: string };
+  /** Bearer token required by /__admin (flag --admin-token). */
+  adminToken?: string;
   /** A ready logger (tests pass a silent one). */
   logger?: Logger;
 }
@@ -106,6 +110,7 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
     logLevel: opts.logLevel,
     logFormat: opts.logFormat,
     scenario: typeof opts.scenario === 'string' ? opts.scenario : undefined,
+    adminToken: opts.adminToken,
   };
   const config = resolveConfig({ file: opts.configFile, env: opts.env, flags });
   const { result, file } = loadScenario(opts.scenario, config);
@@ -119,11 +124,14 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
   const rateLimiter = new RateLimiter();
   const listening: { port: number | undefined } = { port: undefined };
 
+  const journal = new Journal(config.journalSize);
   const hub = new WsHub({
     exchange: () => current.exchange,
     clock: () => current.clock,
     rateLimiter,
     logger,
+    journal: (e) =>
+      journal.record({ time: current.clock.now(), transport: 'ws', status: 0, latencyMs: 0, ...e }),
     options: {
       ...DEFAULT_HUB_OPTIONS,
       idleTimeoutMs: config.wsIdleTimeoutMs,
@@ -135,6 +143,7 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
     current.exchange.stop();
     current = build(scenario, config);
     rateLimiter.reset();
+    journal.clear();
     hub.reset();
     logger.info({ scenario: file }, 'state reset to the loaded scenario');
   };
@@ -144,15 +153,18 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
     logger,
     rateLimiter,
     options: { maxBodyBytes: config.maxBodyBytes, invalidKeyHttpStatus: config.invalidKeyHttpStatus },
+    journal: (e) => journal.record({ time: current.clock.now(), transport: 'rest', op: '', ...e }),
     mount: (a) =>
       a.use(
         '/__admin',
+        createAdminOpsRouter({ token: config.adminToken, journal, hub, exchange: () => current.exchange }),
         createAdminRouter({
           version,
           startedAt,
           uptimeMs: () => Date.now() - startedAt,
           ports: () => ({ http: listening.port }),
-          state: () => current.exchange.stateView(),
+          exchange: () => current.exchange,
+          clock: () => current.clock,
           reset,
         }),
       ),

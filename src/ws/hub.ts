@@ -67,6 +67,24 @@ export interface HubDeps {
   rateLimiter: RateLimiter;
   logger: Logger;
   options: HubOptions;
+  /** Receives every answered op but ping (the request journal). */
+  journal?: (entry: {
+    path: string;
+    op: string;
+    account: string;
+    params: unknown;
+    retCode: number | undefined;
+  }) => void;
+}
+
+/** A connection as the admin API lists it. */
+export interface ConnectionInfo {
+  connId: string;
+  stream: StreamKind;
+  path: string;
+  account: string;
+  subscriptions: string[];
+  ageMs: number;
 }
 
 /** Bybit's order-entry ops and the REST path whose rate budget each one spends. */
@@ -87,6 +105,9 @@ class Connection {
   account: Account | undefined;
   readonly topics = new Set<string>();
   lastSeen: number;
+  readonly openedAt: number;
+  /** retCode of the last trade/auth reply, for the journal. */
+  lastRetCode: number | undefined;
   readonly reqIds: string[] = [];
   readonly reqIdSet = new Set<string>();
 
@@ -98,8 +119,13 @@ class Connection {
     readonly idleMs: number,
   ) {
     this.lastSeen = now;
+    this.openedAt = now;
   }
 }
+
+const PATH_OF: Record<StreamKind, string> = Object.fromEntries(
+  Object.entries(STREAM_PATHS).map(([path, kind]) => [kind, path]),
+) as Record<StreamKind, string>;
 
 interface TopicEntry {
   category: Category;
@@ -142,6 +168,67 @@ export class WsHub {
 
   get connectionCount(): number {
     return this.conns.size;
+  }
+
+  /** Open connections, oldest first. */
+  connections(): ConnectionInfo[] {
+    const now = this.now();
+    return [...this.conns].map((c) => ({
+      connId: c.id,
+      stream: c.kind,
+      path: PATH_OF[c.kind],
+      account: c.account?.name ?? '',
+      subscriptions: [...c.topics],
+      ageMs: now - c.openedAt,
+    }));
+  }
+
+  /**
+   * Closes connections matching the filter: `close` sends a close frame with `code`/`reason`;
+   * `terminate` drops the TCP connection without one. Returns the ids closed.
+   */
+  closeConnections(f: {
+    stream?: string;
+    account?: string;
+    connId?: string;
+    code: number;
+    reason: string;
+    mode: 'close' | 'terminate';
+  }): string[] {
+    const closed: string[] = [];
+    for (const c of [...this.conns]) {
+      if (f.stream !== undefined && c.kind !== f.stream && PATH_OF[c.kind] !== f.stream) continue;
+      if (f.account !== undefined && c.account?.name !== f.account && c.account?.apiKey !== f.account)
+        continue;
+      if (f.connId !== undefined && c.id !== f.connId) continue;
+      if (f.mode === 'terminate') c.ws.terminate();
+      else c.ws.close(f.code, f.reason);
+      this.drop(c);
+      closed.push(c.id);
+    }
+    return closed;
+  }
+
+  /**
+   * Pushes a custom private frame `{id, topic, creationTime, data}` to the account's authenticated
+   * /v5/private connections subscribed to `topic`. Returns how many received it.
+   */
+  pushPrivate(account: Account, topic: string, data: unknown[]): number {
+    const conns = this.byAccount.get(account);
+    let n = 0;
+    if (!conns) return 0;
+    const now = this.now();
+    for (const c of conns) {
+      if (c.kind !== 'private' || !c.topics.has(topic)) continue;
+      this.send(c, {
+        id: `${account.uid}${String(++this.msgSeq).padStart(10, '0')}`,
+        topic,
+        creationTime: now,
+        data,
+      });
+      n++;
+    }
+    return n;
   }
 
   private attach(): void {
@@ -235,7 +322,17 @@ export class WsHub {
     }
     const req = parsed.req;
     try {
+      conn.lastRetCode = undefined;
       this.dispatch(conn, req);
+      if (this.deps.journal && req.op !== 'ping') {
+        this.deps.journal({
+          path: PATH_OF[conn.kind],
+          op: req.op,
+          account: conn.account?.name ?? '',
+          params: req.op === 'auth' ? [] : req.args,
+          retCode: conn.lastRetCode,
+        });
+      }
     } catch (err) {
       this.deps.logger.error({ err, conn: conn.id, op: req.op }, 'websocket request failed');
       this.send(
@@ -484,8 +581,10 @@ export class WsHub {
   // ---- auth ------------------------------------------------------------------------------------------
 
   private onAuth(conn: Connection, req: WsRequest): void {
-    const reply = (code: number, message: string) =>
+    const reply = (code: number, message: string) => {
+      conn.lastRetCode = code;
       this.send(conn, authReply(conn.kind, conn.id, req.reqId, code, message));
+    };
     if (conn.account) {
       if (conn.kind === 'trade') reply(20001, 'Repeat auth');
       else reply(0, '');
@@ -532,11 +631,13 @@ export class WsHub {
   private onTrade(conn: Connection, req: WsRequest): void {
     const exchange = this.deps.exchange();
     const now = this.now();
-    const fail = (code: number, msg: string) =>
+    const fail = (code: number, msg: string) => {
+      conn.lastRetCode = code;
       this.send(
         conn,
         tradeReply(conn.id, req.reqId, req.op, code, msg, {}, { retExtInfo: {}, header: this.header(now) }),
       );
+    };
     const account = conn.account;
     if (!account) {
       fail(10003, 'Not authorized: send op "auth" on this connection first');
@@ -617,9 +718,11 @@ export class WsHub {
           retExtInfo = r.retExtInfo;
         }
       }
+      conn.lastRetCode = 0;
       this.send(conn, tradeReply(conn.id, req.reqId, req.op, 0, 'OK', data, { retExtInfo, header }));
     } catch (err) {
       if (!(err instanceof ExchangeError)) throw err;
+      conn.lastRetCode = err.retCode;
       this.send(
         conn,
         tradeReply(conn.id, req.reqId, req.op, err.retCode, err.retMsg, {}, { retExtInfo: {}, header }),

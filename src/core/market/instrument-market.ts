@@ -126,6 +126,23 @@ export class InstrumentMarket {
     return printed;
   }
 
+  /**
+   * Moves the market to `fair` at once (admin and scenario price moves): the book is rebuilt
+   * around it, mark and index follow, and one trade prints at the new price so the last price is
+   * exactly it. No random draw is made, so the simulated sequence that follows is unchanged.
+   */
+  reprice(time: number, fair: number): PublicTrade {
+    const inst = this.instrument;
+    const ticks = Math.max(1, Math.round(fair / inst.tickFloat));
+    this.book.rebuild(fair / inst.tickFloat, this.tickIndex, time);
+    this.seq += 1;
+    this.indexTicks = ticks;
+    this.markTicks = ticks;
+    this.markCandles.observe(time, ticks);
+    this.indexCandles.observe(time, ticks);
+    return this.recordTrade(time, ticks >= this.lastTicks ? 'Buy' : 'Sell', ticks, this.minSteps);
+  }
+
   /** Records a trade at a price: simulated prints now, account fills later (same path). */
   recordTrade(time: number, side: Side, priceTicks: number, steps: number): PublicTrade {
     const inst = this.instrument;

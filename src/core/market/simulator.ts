@@ -39,11 +39,15 @@ class SymbolDriver {
     this.sigmaTick = spec.volatility * Math.sqrt(spec.tickIntervalMs / MS_PER_YEAR);
   }
 
+  /** Paused: the fair price holds still (books and trades go on around it). */
+  paused = false;
+
   step(tickIndex: number, time: number, emit: (e: MarketTickEvent) => void): void {
     this.tickIndex = tickIndex;
     const z = this.rng.normal();
     const before = this.fair;
-    this.fair = before * Math.exp(this.sigmaTick * z);
+    // The draw is made even when paused, so resuming continues the same seeded sequence.
+    if (!this.paused) this.fair = before * Math.exp(this.sigmaTick * z);
     this.index = this.fair * (1 + 0.0001 * this.rng.normal());
     const drift = (this.fair - before) / before;
     for (const m of this.markets) {
@@ -51,6 +55,11 @@ class SymbolDriver {
       emit({ key: m.instrument.key, time, trades });
     }
   }
+}
+
+/** What a price move (admin, scenario) produced: the markets moved and their new prints. */
+export interface RepriceResult {
+  markets: { market: InstrumentMarket; trade: PublicTrade }[];
 }
 
 export class MarketSimulator {
@@ -81,6 +90,27 @@ export class MarketSimulator {
       }
       this.drivers.push(new SymbolDriver(symbol, spec, path, root.fork(`price:${symbol}`), markets));
     }
+  }
+
+  /**
+   * Moves a symbol's fair price (shared by its spot and linear instruments) to `price` now.
+   * Returns undefined when the symbol has no market.
+   */
+  reprice(symbol: string, price: number, time: number): RepriceResult | undefined {
+    const d = this.drivers.find((x) => x.symbol === symbol);
+    if (!d) return undefined;
+    d.fair = price;
+    d.index = price;
+    return { markets: d.markets.map((m) => ({ market: m, trade: m.reprice(time, price) })) };
+  }
+
+  /** Pauses or resumes the random walk of every symbol. */
+  setPaused(paused: boolean): void {
+    for (const d of this.drivers) d.paused = paused;
+  }
+
+  get paused(): boolean {
+    return this.drivers.length > 0 && this.drivers.every((d) => d.paused);
   }
 
   market(category: string, symbol: string): InstrumentMarket | undefined {

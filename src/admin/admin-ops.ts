@@ -1,0 +1,195 @@
+/**
+ * Admin routes about the daemon's traffic rather than the exchange: the admin token, the request
+ * journal, WebSocket connections and custom private events. Mounted on /__admin before the
+ * exchange routes (admin-app.ts), so the token check guards both.
+ * @see docs/admin-api.md
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { AdminError } from '../core/errors.js';
+import type { Exchange } from '../core/exchange.js';
+import type { Journal, JournalFilter } from '../runtime/journal.js';
+import type { WsHub } from '../ws/hub.js';
+
+export interface AdminOpsDeps {
+  token: string | undefined;
+  journal: Journal;
+  hub: WsHub;
+  exchange: () => Exchange;
+}
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+/** Compares a presented bearer token with the configured one in constant time. */
+export function tokenMatches(expected: string, header: string | undefined): boolean {
+  const m = header ? /^Bearer\s+(.+)$/i.exec(header.trim()) : null;
+  return m !== null && timingSafeEqual(digest(expected), digest(m[1]!));
+}
+
+function intQuery(q: Record<string, unknown>, name: string, min: number, max: number): number | undefined {
+  const v = q[name];
+  if (v === undefined || v === '') return undefined;
+  if (typeof v !== 'string' || !/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+    throw new AdminError(
+      400,
+      'bad_query',
+      `${name} must be an integer from ${min} to ${max}.`,
+      `e.g. ?${name}=${min}`,
+    );
+  }
+  return Number(v);
+}
+
+/** The query string (the app turns Express's query parser off: signatures need the raw query). */
+export function queryOf(req: Request): Record<string, string> {
+  const i = req.originalUrl.indexOf('?');
+  return i < 0 ? {} : Object.fromEntries(new URLSearchParams(req.originalUrl.slice(i + 1)));
+}
+
+function filterOf(req: Request): JournalFilter {
+  const q = queryOf(req);
+  const s = (k: string) => (typeof q[k] === 'string' && q[k] !== '' ? (q[k] as string) : undefined);
+  return {
+    path: s('path'),
+    account: s('account'),
+    op: s('op'),
+    retCode: intQuery(q, 'retCode', 0, 1_000_000),
+    status: intQuery(q, 'status', 100, 599),
+    since: intQuery(q, 'since', 0, Number.MAX_SAFE_INTEGER),
+    limit: intQuery(q, 'limit', 1, 10_000),
+  };
+}
+
+export function createAdminOpsRouter(deps: AdminOpsDeps): Router {
+  const router = express.Router();
+  if (deps.token !== undefined) {
+    const token = deps.token;
+    router.use((req, res, next) => {
+      if (req.path === '/health' || tokenMatches(token, req.get('authorization'))) {
+        next();
+        return;
+      }
+      res.status(401).json({
+        error: 'unauthorized',
+        message: 'The admin API needs the admin token.',
+        hint: 'Send Authorization: Bearer <token> (the daemon was started with --admin-token or BYBIT_MOCK_ADMIN_TOKEN).',
+      });
+    });
+  }
+  router.use(express.json({ limit: '1mb', type: () => true }));
+
+  router.get('/requests', (req, res) => {
+    res.json({ requests: deps.journal.query(filterOf(req)) });
+  });
+  router.get('/requests/count', (req, res) => {
+    res.json({ count: deps.journal.count(filterOf(req)) });
+  });
+  router.delete('/requests', (_req, res) => {
+    deps.journal.clear();
+    res.json({ cleared: true });
+  });
+
+  router.get('/connections', (_req, res) => {
+    res.json({ connections: deps.hub.connections() });
+  });
+  router.post('/connections/close', (req, res) => {
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    const str = (k: string) => {
+      const v = b[k];
+      if (v === undefined || v === null || v === '') return undefined;
+      if (typeof v !== 'string')
+        throw new AdminError(400, 'bad_field', `${k} must be a string.`, `Send "${k}" as a string.`);
+      return v;
+    };
+    const mode = str('mode') ?? 'close';
+    if (mode !== 'close' && mode !== 'terminate') {
+      throw new AdminError(
+        400,
+        'bad_field',
+        'mode must be "close" or "terminate".',
+        'close sends a close frame; terminate drops the socket.',
+      );
+    }
+    const code = b.code === undefined ? 1000 : b.code;
+    if (
+      typeof code !== 'number' ||
+      !Number.isInteger(code) ||
+      !(
+        code === 1000 ||
+        (code >= 3000 && code <= 4999) ||
+        (code >= 1001 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006)
+      )
+    ) {
+      throw new AdminError(
+        400,
+        'bad_field',
+        `code ${JSON.stringify(code)} is not a close code a server may send.`,
+        'Use 1000, 1001, 1011, 1012 or 3000-4999.',
+      );
+    }
+    const reason = str('reason') ?? 'closed by the admin API';
+    if (Buffer.byteLength(reason) > 123)
+      throw new AdminError(400, 'bad_field', 'reason must be at most 123 bytes.', 'Shorten it.');
+    const closed = deps.hub.closeConnections({
+      stream: str('stream'),
+      account: str('account'),
+      connId: str('connId'),
+      code,
+      reason,
+      mode,
+    });
+    res.json({ closed });
+  });
+
+  router.post('/events/private', (req, res) => {
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    const name = typeof b.account === 'string' ? b.account : '';
+    const account = deps.exchange().findAccount(name);
+    if (!account)
+      throw new AdminError(
+        404,
+        'account_not_found',
+        `No account named or keyed "${name}".`,
+        'GET /__admin/accounts lists them.',
+      );
+    if (typeof b.topic !== 'string' || b.topic === '') {
+      throw new AdminError(
+        400,
+        'bad_field',
+        'topic is required (e.g. "order").',
+        'Send {"account","topic","data":[...]}.',
+      );
+    }
+    const data = Array.isArray(b.data)
+      ? b.data
+      : b.data !== undefined && typeof b.data === 'object' && b.data !== null
+        ? [b.data]
+        : undefined;
+    if (!data)
+      throw new AdminError(
+        400,
+        'bad_field',
+        'data must be an object or an array of objects.',
+        'Send "data": [{...}].',
+      );
+    res.json({ delivered: deps.hub.pushPrivate(account, b.topic, data) });
+  });
+
+  router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (err instanceof AdminError) {
+      res.status(err.status).json({ error: err.code, message: err.message, hint: err.hint });
+      return;
+    }
+    const e = err as { type?: string };
+    if (e && e.type === 'entity.parse.failed') {
+      res
+        .status(400)
+        .json({ error: 'bad_json', message: 'The body is not valid JSON.', hint: 'Send a JSON object.' });
+      return;
+    }
+    next(err);
+  });
+  return router;
+}
