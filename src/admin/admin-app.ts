@@ -33,6 +33,9 @@ const REJECT_REASONS = Object.keys({
   EC_ByAdmin: true,
 } satisfies Record<RejectReason, true>) as RejectReason[];
 
+/** The longest clock move one request may make (advance or set): every tick on the way runs. */
+const MAX_CLOCK_STEP_MS = 366 * 86_400_000;
+
 /** A coin name, as PUT /accounts/{a}/balances/{coin} accepts it. */
 const COIN = /^[A-Z0-9]{1,20}$/;
 
@@ -163,7 +166,11 @@ export function createAdminRouter(deps: AdminDeps): Router {
       for (const [coin, v] of Object.entries(balancesRaw as Body)) {
         const d = typeof v === 'string' ? parseDecimal(v) : undefined;
         if (!COIN.test(coin))
-          throw bad('bad_field', `balances key "${coin}" is not a coin name.`, 'Use uppercase coins such as USDT.');
+          throw bad(
+            'bad_field',
+            `balances key "${coin}" is not a coin name.`,
+            'Use uppercase coins such as USDT.',
+          );
         if (!d || d.lt(parseDecimal('0')!))
           throw bad('bad_field', `balances.${coin} must be a decimal string >= 0.`, 'Send {"USDT": "1000"}.');
         balances[coin] = d.toFixed();
@@ -296,7 +303,7 @@ export function createAdminRouter(deps: AdminDeps): Router {
     '/clock/advance',
     route((req) => {
       const ms = bodyOf(req).ms;
-      if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms < 0 || ms > 366 * 86_400_000) {
+      if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms < 0 || ms > MAX_CLOCK_STEP_MS) {
         throw bad(
           'bad_field',
           `ms must be a whole number of milliseconds from 0 to one year, got ${JSON.stringify(ms)}.`,
@@ -314,6 +321,13 @@ export function createAdminRouter(deps: AdminDeps): Router {
       const c = manual(deps.clock());
       if (typeof t !== 'number' || !Number.isSafeInteger(t))
         throw bad('bad_field', 'time must be a ms epoch integer.', 'Send {"time": 1767225600000}.');
+      // The clock fires every timer on the way (market ticks), so a jump is bounded like advance.
+      if (t > c.now() + MAX_CLOCK_STEP_MS)
+        throw bad(
+          'bad_field',
+          `time ${t} is more than a year after now (${c.now()}).`,
+          'Move the clock at most a year at a time.',
+        );
       if (t < c.now())
         throw new AdminError(
           409,

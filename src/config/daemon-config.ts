@@ -23,6 +23,11 @@ export interface DaemonConfig {
   readonly logFormat: LogFormat;
   readonly maxBodyBytes: number;
   readonly invalidKeyHttpStatus: 200 | 401;
+  /**
+   * Which clock judges request timestamps and WS auth expiry: `daemon` only, or `either` the
+   * daemon's or the wall clock (so real clients work with a manual or shifted daemon clock).
+   */
+  readonly authClock: 'daemon' | 'either';
   /** When set, /__admin requests (but health) need `Authorization: Bearer <token>`. */
   readonly adminToken: string | undefined;
   /** Requests kept in the journal (GET /__admin/requests); 0 turns it off. */
@@ -69,6 +74,7 @@ const ENV_KEYS: Record<string, keyof DaemonConfig> = {
   BYBIT_MOCK_INVALID_KEY_STATUS: 'invalidKeyHttpStatus',
   BYBIT_MOCK_WS_IDLE_TIMEOUT_MS: 'wsIdleTimeoutMs',
   BYBIT_MOCK_ADMIN_TOKEN: 'adminToken',
+  BYBIT_MOCK_AUTH_CLOCK: 'authClock',
   BYBIT_MOCK_JOURNAL_SIZE: 'journalSize',
   BYBIT_MOCK_WS_MAX_BUFFERED_BYTES: 'wsMaxBufferedBytes',
 };
@@ -176,6 +182,9 @@ export function resolveConfig(opts: {
     problems.push(
       `journalSize must be an integer from 0 to 1000000, got ${JSON.stringify(merged.journalSize)}`,
     );
+  const authClock = merged.authClock;
+  if (authClock !== 'daemon' && authClock !== 'either')
+    problems.push(`authClock must be daemon or either, got ${JSON.stringify(authClock)}`);
   const tokenRaw = merged.adminToken;
   if (tokenRaw !== undefined && tokenRaw !== null && typeof tokenRaw !== 'string')
     problems.push('adminToken must be a string');
@@ -194,6 +203,7 @@ export function resolveConfig(opts: {
     logFormat: logFormat as LogFormat,
     maxBodyBytes: maxBodyBytes!,
     invalidKeyHttpStatus: status as 200 | 401,
+    authClock: authClock as 'daemon' | 'either',
     adminToken,
     journalSize: journalSize!,
     wsIdleTimeoutMs: wsIdleTimeoutMs!,

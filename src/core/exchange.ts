@@ -501,11 +501,14 @@ export class Exchange {
     if (p.avgPrice.lte(ZERO) && !p.size.eq(ZERO)) {
       throw new AdminError(400, 'bad_price', 'avgPrice must be greater than 0.', 'Send e.g. "50000".');
     }
-    if (p.leverage && (p.leverage.lt(ONE) || p.leverage.gt(inst.maxLeverage))) {
+    if (
+      p.leverage &&
+      (p.leverage.lt(ONE) || p.leverage.gt(inst.maxLeverage) || !isMultipleOf(p.leverage, Big('0.01')))
+    ) {
       throw new AdminError(
         400,
         'bad_leverage',
-        `leverage must be from 1 to ${inst.maxLeverage.toFixed()}.`,
+        `leverage must be from 1 to ${inst.maxLeverage.toFixed()} in steps of 0.01.`,
         'Send e.g. "10".',
       );
     }
@@ -561,9 +564,20 @@ export class Exchange {
 
   private adminOrder(orderId: string): Order {
     for (const a of this.accounts.all()) {
-      const o = a.orders.get(orderId) ?? a.ordersByLinkId.get(orderId);
+      const o = a.orders.get(orderId);
       if (o) return o;
     }
+    // orderLinkIds are unique per account only: one that several accounts use names no order.
+    const linked = this.accounts.all().flatMap((a) => a.ordersByLinkId.get(orderId) ?? []);
+    if (linked.length > 1) {
+      throw new AdminError(
+        409,
+        'order_ambiguous',
+        `orderLinkId "${orderId}" belongs to orders of ${linked.length} accounts.`,
+        'Use the orderId (GET /__admin/orders lists them).',
+      );
+    }
+    if (linked[0]) return linked[0];
     throw new AdminError(
       404,
       'order_not_found',
@@ -604,7 +618,9 @@ export class Exchange {
     // A reduce-only (or hedge-mode closing) order never opens or increases a position.
     const closing =
       o.category === 'linear' &&
-      (o.reduceOnly || (o.positionIdx === 1 && o.side === 'Sell') || (o.positionIdx === 2 && o.side === 'Buy'));
+      (o.reduceOnly ||
+        (o.positionIdx === 1 && o.side === 'Sell') ||
+        (o.positionIdx === 2 && o.side === 'Buy'));
     if (closing) {
       const pos = this.engine.existingPosition(o.account, inst, o.positionIdx);
       const closable = !pos || pos.size.eq(ZERO) || pos.side === o.side ? 0 : stepsOfQty(inst, pos.size);
@@ -612,7 +628,7 @@ export class Exchange {
         throw new AdminError(
           closable === 0 ? 409 : 400,
           closable === 0 ? 'nothing_to_close' : 'bad_qty',
-          `Order ${o.orderId} only closes; the position has ${closable === 0 ? 'nothing' : qtyOfSteps(inst, closable)} to close.`,
+          `Order ${o.orderId} only closes; the position has ${closable === 0 ? '0' : pos!.size.toFixed()} to close.`,
           closable === 0 ? 'Cancel the order instead.' : 'Send a qty up to the position size.',
         );
       }

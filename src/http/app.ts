@@ -21,6 +21,8 @@ import { tradeRoutes } from './routes/v5/trade.js';
 export interface HttpOptions {
   maxBodyBytes: number;
   invalidKeyHttpStatus: number;
+  /** Accept request timestamps near the wall clock as well as near the daemon clock. */
+  acceptWallClock?: boolean;
 }
 
 export interface HttpDeps {
@@ -132,6 +134,7 @@ async function handle(route: RouteDef, req: Request, res: Response, deps: HttpDe
         payload,
         access: route.access,
         serverTime: exchange.now(),
+        wallTime: deps.options.acceptWallClock ? Date.now() : undefined,
         lookup: (key) => exchange.accountByApiKey(key),
         invalidKeyHttpStatus: deps.options.invalidKeyHttpStatus,
       });

@@ -23,6 +23,11 @@ export interface AuthInput {
   payload: string;
   access: Exclude<Access, 'public'>;
   serverTime: number;
+  /**
+   * When set, a timestamp inside the window around this wall-clock time is accepted too (the
+   * daemon's clock may be virtual: manual, sped up or started in the past). @see docs/websocket.md
+   */
+  wallTime?: number;
   lookup: (apiKey: string) => Account | undefined;
   /** HTTP status for 10003 (200 by default, 401 when configured). */
   invalidKeyHttpStatus: number;
@@ -46,7 +51,11 @@ export function authenticate(input: AuthInput): Account {
     );
   }
   const recvWindow = Number.parseInt(recvText, 10);
-  if (!withinRecvWindow(Number.parseInt(timestamp, 10), input.serverTime, recvWindow)) {
+  const ts = Number.parseInt(timestamp, 10);
+  const inWindow =
+    withinRecvWindow(ts, input.serverTime, recvWindow) ||
+    (input.wallTime !== undefined && withinRecvWindow(ts, input.wallTime, recvWindow));
+  if (!inWindow) {
     throw errors.timestampWindow(timestamp, input.serverTime, recvWindow);
   }
   const account = input.lookup(apiKey);

@@ -136,6 +136,7 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
       ...DEFAULT_HUB_OPTIONS,
       idleTimeoutMs: config.wsIdleTimeoutMs,
       maxBufferedBytes: config.wsMaxBufferedBytes,
+      acceptWallClock: config.authClock === 'either',
     },
   });
 
@@ -152,7 +153,11 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
     exchange: () => current.exchange,
     logger,
     rateLimiter,
-    options: { maxBodyBytes: config.maxBodyBytes, invalidKeyHttpStatus: config.invalidKeyHttpStatus },
+    options: {
+      maxBodyBytes: config.maxBodyBytes,
+      invalidKeyHttpStatus: config.invalidKeyHttpStatus,
+      acceptWallClock: config.authClock === 'either',
+    },
     journal: (e) => journal.record({ time: current.clock.now(), transport: 'rest', op: '', ...e }),
     mount: (a) =>
       a.use(

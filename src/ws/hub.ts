@@ -53,12 +53,15 @@ export interface HubOptions {
   maxBufferedBytes: number;
   /** Largest inbound frame. */
   maxPayloadBytes: number;
+  /** Accept auth `expires` and trade timestamps judged by the wall clock too (virtual clocks). */
+  acceptWallClock: boolean;
 }
 
 export const DEFAULT_HUB_OPTIONS: HubOptions = {
   idleTimeoutMs: 600_000,
   maxBufferedBytes: 4 * 1024 * 1024,
   maxPayloadBytes: 1024 * 1024,
+  acceptWallClock: true,
 };
 
 export interface HubDeps {
@@ -602,7 +605,7 @@ export class WsHub {
       return;
     }
     const now = this.now();
-    if (expires < now) {
+    if (expires < now && !(this.deps.options.acceptWallClock && expires >= Date.now())) {
       reply(10002, 'Params Error');
       return;
     }
@@ -670,7 +673,8 @@ export class WsHub {
     }
     const rwRaw = req.header['X-BAPI-RECV-WINDOW'];
     const rw = rwRaw === undefined ? DEFAULT_RECV_WINDOW : Number(rwRaw);
-    if (!Number.isFinite(rw) || !withinRecvWindow(ts, now, rw)) {
+    const wallOk = this.deps.options.acceptWallClock && withinRecvWindow(ts, Date.now(), rw);
+    if (!Number.isFinite(rw) || !(withinRecvWindow(ts, now, rw) || wallOk)) {
       fail(
         10002,
         `invalid request, please check your server timestamp or recv_window param. req_timestamp[${ts}],server_timestamp[${now}],recv_window[${rwRaw ?? DEFAULT_RECV_WINDOW}]`,
