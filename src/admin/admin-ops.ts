@@ -10,12 +10,14 @@ import { AdminError } from '../core/errors.js';
 import type { Exchange } from '../core/exchange.js';
 import type { Journal, JournalFilter } from '../runtime/journal.js';
 import type { WsHub } from '../ws/hub.js';
+import { eventStream, type AdminEventRelay } from './admin-events.js';
 
 export interface AdminOpsDeps {
   token: string | undefined;
   journal: Journal;
   hub: WsHub;
   exchange: () => Exchange;
+  events: AdminEventRelay;
 }
 
 function digest(s: string): Buffer {
@@ -79,6 +81,8 @@ export function createAdminOpsRouter(deps: AdminOpsDeps): Router {
     });
   }
   router.use(express.json({ limit: '1mb', type: () => true }));
+
+  router.get('/events', eventStream(deps.events));
 
   router.get('/requests', (req, res) => {
     res.json({ requests: deps.journal.query(filterOf(req)) });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { createAdminRouter } from '../admin/admin-app.js';
+import { AdminEventRelay } from '../admin/admin-events.js';
 import { createAdminOpsRouter } from '../admin/admin-ops.js';
 import { packageRoot, resolveConfig, type ConfigInput, type DaemonConfig } from '../config/daemon-config.js';
 import {
@@ -121,6 +122,8 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
   const startedAt = Date.now();
 
   let current = build(scenario, config);
+  const events = new AdminEventRelay();
+  events.attach(current.exchange, () => current.clock.now());
   const rateLimiter = new RateLimiter();
   const listening: { port: number | undefined } = { port: undefined };
 
@@ -146,6 +149,8 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
     rateLimiter.reset();
     journal.clear();
     hub.reset();
+    events.attach(current.exchange, () => current.clock.now());
+    events.emitReset(current.clock.now());
     logger.info({ scenario: file }, 'state reset to the loaded scenario');
   };
 
@@ -162,7 +167,13 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
     mount: (a) =>
       a.use(
         '/__admin',
-        createAdminOpsRouter({ token: config.adminToken, journal, hub, exchange: () => current.exchange }),
+        createAdminOpsRouter({
+          token: config.adminToken,
+          journal,
+          hub,
+          events,
+          exchange: () => current.exchange,
+        }),
         createAdminRouter({
           version,
           startedAt,

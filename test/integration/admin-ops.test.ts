@@ -187,3 +187,55 @@ test('with an admin token, /__admin needs the bearer token (health stays open)',
     await guarded.close();
   }
 });
+
+/** Reads server-sent events from a fetch body until `count` events have arrived. */
+async function readEvents(res: Response, count: number): Promise<{ event: string; data: Json }[]> {
+  const reader = res.body!.getReader();
+  const out: { event: string; data: Json }[] = [];
+  let buf = '';
+  const deadline = Date.now() + 3000;
+  while (out.length < count && Date.now() < deadline) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buf += new TextDecoder().decode(value);
+    let i;
+    while ((i = buf.indexOf('\n\n')) >= 0) {
+      const block = buf.slice(0, i);
+      buf = buf.slice(i + 2);
+      const ev = /^event: (.+)$/m.exec(block)?.[1];
+      const data = /^data: (.+)$/m.exec(block)?.[1];
+      if (ev && data) out.push({ event: ev, data: JSON.parse(data) });
+    }
+  }
+  await reader.cancel();
+  return out;
+}
+
+test('GET /events streams order, execution, position and wallet events, filtered by account and type', async () => {
+  const ctl = new AbortController();
+  const res = await fetch(`${ex.adminUrl}/events?account=main`, { signal: ctl.signal });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toContain('text/event-stream');
+  const created = await postSigned(ex, '/v5/order/create', {
+    ...LIMIT_BUY,
+    orderType: 'Market',
+    qty: '0.001',
+  });
+  const events = await readEvents(res, 4);
+  ctl.abort();
+  expect(events.map((e) => e.event)).toEqual(['order', 'execution', 'position', 'wallet']);
+  expect(events[0]!.data).toMatchObject({
+    account: 'main',
+    time: ex.clock.now(),
+    data: { orderId: created.body.result.orderId, orderStatus: 'Filled' },
+  });
+  expect(events[1]!.data.data.orderId).toBe(created.body.result.orderId);
+
+  const only = await fetch(`${ex.adminUrl}/events?types=order`);
+  const placed = await postSigned(ex, '/v5/order/create', LIMIT_BUY);
+  const orders = await readEvents(only, 1);
+  expect(orders).toEqual([{ event: 'order', data: expect.objectContaining({ account: 'main' }) }]);
+  expect(orders[0]!.data.data).toMatchObject({ orderId: placed.body.result.orderId, orderStatus: 'New' });
+
+  expect((await fetch(`${ex.adminUrl}/events?types=nope`)).status).toBe(400);
+});
