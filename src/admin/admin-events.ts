@@ -89,13 +89,11 @@ export function eventStream(relay: AdminEventRelay) {
     const wanted = new Set(types ? types.split(',').map((t) => t.trim()) : TYPES);
     for (const t of wanted) {
       if (!(TYPES as readonly string[]).includes(t)) {
-        res
-          .status(400)
-          .json({
-            error: 'bad_query',
-            message: `Unknown event type "${t}".`,
-            hint: `Use ${TYPES.join(', ')}.`,
-          });
+        res.status(400).json({
+          error: 'bad_query',
+          message: `Unknown event type "${t}".`,
+          hint: `Use ${TYPES.join(', ')}.`,
+        });
         return;
       }
     }

@@ -1008,7 +1008,7 @@ export class TradingEngine {
   }
 
   /** A flat position takes its resting reduce-only orders with it. */
-  private cancelReduceOnly(pos: Position, filling: Order): void {
+  private cancelReduceOnly(pos: Position, filling?: Order): void {
     for (const order of [...pos.account.openOrders.values()]) {
       if (order === filling || order.instrument !== pos.instrument || order.positionIdx !== pos.positionIdx)
         continue;
@@ -1555,6 +1555,8 @@ export class TradingEngine {
         pos.entryValue = ZERO;
         pos.entryFees = ZERO;
         this.untrack(pos);
+        // A position closed by hand takes its resting reduce-only orders with it, as a fill would.
+        this.cancelReduceOnly(pos);
       } else {
         if (pos.size.eq(ZERO)) pos.createdTime = this.now();
         pos.side = side;
