@@ -8,6 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { AdminError } from '../core/errors.js';
 import type { Exchange } from '../core/exchange.js';
+import { ruleProblems, type Rule, type RuleSpec } from '../core/rules/rules.js';
 import type { Journal, JournalFilter } from '../runtime/journal.js';
 import type { WsHub } from '../ws/hub.js';
 import { eventStream, type AdminEventRelay } from './admin-events.js';
@@ -18,6 +19,19 @@ export interface AdminOpsDeps {
   hub: WsHub;
   exchange: () => Exchange;
   events: AdminEventRelay;
+}
+
+function ruleView(r: Rule) {
+  return {
+    id: r.id,
+    on: r.on,
+    match: r.match ?? {},
+    action: r.action,
+    times: r.times ?? null,
+    remaining: Number.isFinite(r.remaining) ? r.remaining : null,
+    hits: r.hits,
+    source: r.source,
+  };
 }
 
 function digest(s: string): Buffer {
@@ -83,6 +97,49 @@ export function createAdminOpsRouter(deps: AdminOpsDeps): Router {
   router.use(express.json({ limit: '1mb', type: () => true }));
 
   router.get('/events', eventStream(deps.events));
+
+  // ---- rules ----
+  router.get('/rules', (_req, res) => {
+    res.json({ rules: deps.exchange().rules.list().map(ruleView) });
+  });
+  router.post('/rules', (req, res) => {
+    const problems = ruleProblems(req.body);
+    if (problems.length > 0) {
+      throw new AdminError(
+        400,
+        'bad_rule',
+        `The rule is invalid: ${problems.join('; ')}.`,
+        'See docs/rules.md for the rule format.',
+      );
+    }
+    const spec = req.body as RuleSpec;
+    const book = deps.exchange().rules;
+    if (spec.id !== undefined && book.list().some((r) => r.id === spec.id)) {
+      throw new AdminError(
+        409,
+        'rule_exists',
+        `A rule with id "${spec.id}" exists.`,
+        'DELETE it first or pick another id.',
+      );
+    }
+    res.json(ruleView(book.add(spec)));
+  });
+  router.delete('/rules/:id', (req, res) => {
+    const id = String(req.params.id);
+    if (!deps.exchange().rules.remove(id)) {
+      throw new AdminError(
+        404,
+        'rule_not_found',
+        `No rule with id "${id}".`,
+        'GET /__admin/rules lists them.',
+      );
+    }
+    res.json({ removed: id });
+  });
+  router.post('/rules/reset', (_req, res) => {
+    deps.exchange().rules.reset();
+    res.json({ rules: deps.exchange().rules.list().map(ruleView) });
+  });
 
   router.get('/requests', (req, res) => {
     res.json({ requests: deps.journal.query(filterOf(req)) });

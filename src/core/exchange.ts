@@ -3,7 +3,7 @@
  * typed arguments and return Bybit-shaped results, or throw an ExchangeError from the catalog.
  */
 import { AccountBook, type Account } from './accounts/account.js';
-import type { Clock } from './clock.js';
+import type { Clock, TimerHandle } from './clock.js';
 import { Big, ONE, ZERO, type Big as BigT } from './decimal.js';
 import { AdminError, errors } from './errors.js';
 import { EventBus } from './events.js';
@@ -12,6 +12,7 @@ import { fundingRateAt, fundingTimes, type FundingQuery } from './market/funding
 import type { CandleKind, InstrumentMarket, KlineQuery } from './market/instrument-market.js';
 import { MarketSimulator, type MarketTickEvent } from './market/simulator.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { RuleBook, type RuleAction } from './rules/rules.js';
 import { Random } from './random.js';
 import type { AccountSpec, ExchangeSeed } from './seed.js';
 import type { Category } from './types.js';
@@ -20,8 +21,8 @@ import { TradingService } from './trading/service.js';
 import { accountInfoView, coinInfoView, queryApiView } from './views/account-views.js';
 import { orderView, positionView, walletBalanceView } from './views/trading-views.js';
 import { isOpen, ORDER_STATUSES, type Order, type PositionIdx, type RejectReason } from './trading/model.js';
-import { ticksOf, stepsOfQty } from './trading/ledger.js';
-import { isMultipleOf, simFloat } from './decimal.js';
+import { qtyOf as qtyOfSteps, ticksOf, stepsOfQty } from './trading/ledger.js';
+import { floorToStep, isMultipleOf, simFloat } from './decimal.js';
 import { Account as AccountClass } from './accounts/account.js';
 import {
   klineRow,
@@ -41,6 +42,8 @@ export interface ExchangeEvents {
   /** Account fills changed a market's tape or book outside a simulator tick. */
   marketChange: { key: string; time: number };
   reset: { time: number };
+  /** A rule pushes a custom private frame to an account. */
+  customPrivate: { account: Account; topic: string; data: unknown[] };
 }
 
 export interface InstrumentsQuery {
@@ -69,6 +72,8 @@ export class Exchange {
   private accounts!: AccountBook;
   private simulator!: MarketSimulator;
   private engine!: TradingEngine;
+  private ruleBook!: RuleBook;
+  private ruleTimers: TimerHandle[] = [];
   private service!: TradingService;
   private symbolIds = new Map<string, number>();
   private running = false;
@@ -92,6 +97,8 @@ export class Exchange {
     this.running = false;
     this.simulator.stop();
     this.engine.stop();
+    for (const t of this.ruleTimers) t.cancel();
+    this.ruleTimers = [];
   }
 
   /** Rebuilds all state from a seed (the loaded one by default). */
@@ -106,6 +113,11 @@ export class Exchange {
 
   now(): number {
     return this.clock.now();
+  }
+
+  /** Schedules `fn` on the exchange clock (transports wait on it for scripted delays). */
+  setTimer(ms: number, fn: () => void): TimerHandle {
+    return this.clock.setTimer(ms, fn);
   }
 
   get seed(): ExchangeSeed {
@@ -140,6 +152,7 @@ export class Exchange {
       leverageOf: (a, inst) => this.leverageOf(a, inst),
       now: () => this.clock.now(),
     });
+    this.ruleBook = new RuleBook(seed.rules ?? [], root.fork('rules'));
     this.symbolIds.clear();
     seed.instruments.forEach((spec, i) => this.symbolIds.set(`${spec.category}:${spec.symbol}`, i + 1));
     this.applySeedPositions();
@@ -171,6 +184,88 @@ export class Exchange {
   /** Orders, executions and positions: the v5 trade, execution and position endpoints. */
   get trading(): TradingService {
     return this.service;
+  }
+
+  /** Scripted answers: REST and WS consult them before running a request. */
+  get rules(): RuleBook {
+    return this.ruleBook;
+  }
+
+  /**
+   * What a matched rule does after the order it answered was accepted: hold it, fill it in
+   * steps, reject it later. Steps run on the daemon clock; a step that no longer applies (the
+   * order closed meanwhile) is skipped.
+   */
+  applyRuleToOrder(account: Account, orderId: string, action: RuleAction): void {
+    const order = account.orders.get(orderId);
+    if (!order) return;
+    if (action.hold) order.hold = true;
+    for (const step of action.fills ?? []) {
+      this.later(step.afterMs, () => {
+        if (!isOpen(order) || order.status === 'Untriggered') return;
+        const inst = order.instrument;
+        let qty: BigT | undefined;
+        if (step.qty !== undefined) qty = Big(step.qty);
+        else if (step.ratio !== undefined) qty = floorToStep(order.qty.times(Big(step.ratio)), inst.qtyStep);
+        const left = qtyOfSteps(inst, order.leavesSteps);
+        if (qty !== undefined && qty.gt(left)) qty = left;
+        if (qty !== undefined && qty.lte(ZERO)) return;
+        let price: BigT | undefined;
+        if (step.price === 'market') {
+          const m = this.market(inst.category, inst.symbol);
+          const ticks = order.side === 'Buy' ? m.book.bestAskTicks() : m.book.bestBidTicks();
+          price = ticks === undefined ? undefined : Big(String(ticks)).times(inst.tickSize);
+        } else if (step.price !== undefined) price = Big(step.price);
+        try {
+          this.adminFill(order.orderId, qty, price);
+        } catch {
+          // A step that cannot apply any more (position gone, bad price) is skipped.
+        }
+      });
+    }
+    if (action.reject) {
+      const r = action.reject;
+      this.later(r.afterMs, () => {
+        if (!isOpen(order)) return;
+        const status = r.status ?? (order.cumExecQty.gt(ZERO) ? 'Cancelled' : 'Rejected');
+        if (status === 'Rejected' && (order.status === 'New' || order.status === 'Untriggered')) {
+          this.engine.close(order, 'Rejected', 'CancelByAdmin', (r.reason ?? 'EC_NoError') as RejectReason);
+          this.engine.notify(account, [], false);
+        } else {
+          this.engine.cancel(order, 'CancelByAdmin');
+        }
+      });
+    }
+  }
+
+  /** After a rule's request was answered: hold/fills/reject on the order it created, custom events. */
+  afterRule(account: Account, action: RuleAction, result: unknown): void {
+    const orderId =
+      typeof result === 'object' &&
+      result !== null &&
+      typeof (result as { orderId?: unknown }).orderId === 'string'
+        ? (result as { orderId: string }).orderId
+        : '';
+    if (orderId !== '' && (action.hold || action.fills || action.reject))
+      this.applyRuleToOrder(account, orderId, action);
+    if (action.events) this.scheduleRuleEvents(account, action.events);
+  }
+
+  /** Pushes a rule's custom private events to the account, each after its delay. */
+  scheduleRuleEvents(account: Account, events: NonNullable<RuleAction['events']>): void {
+    for (const e of events) {
+      this.later(e.afterMs ?? 0, () =>
+        this.bus.emit('customPrivate', { account, topic: e.topic, data: e.data }),
+      );
+    }
+  }
+
+  private later(ms: number, fn: () => void): void {
+    const handle = this.clock.setTimer(ms, () => {
+      this.ruleTimers = this.ruleTimers.filter((t) => t !== handle);
+      fn();
+    });
+    this.ruleTimers.push(handle);
   }
 
   /** The engine itself, for admin and scenario actions (fills, holds, positions). */

@@ -2,6 +2,7 @@
  * What the core is built from: plain, already-validated data. The scenario loader (config/)
  * turns a YAML file into this; tests may build it directly. Decimals are strings.
  */
+import type { RuleSpec } from './rules/rules.js';
 import type { InstrumentStatus, TradedCategory } from './types.js';
 
 export interface InstrumentSpec {
@@ -95,4 +96,6 @@ export interface ExchangeSeed {
   /** Keyed by symbol: spot and linear instruments of the same symbol share one price path. */
   markets: Record<string, MarketSpec>;
   accounts: AccountSpec[];
+  /** Scripted answers (scenario `rules:`); none by default. */
+  rules?: RuleSpec[];
 }

@@ -150,7 +150,30 @@ async function handle(route: RouteDef, req: Request, res: Response, deps: HttpDe
       res.setHeader('X-Bapi-Limit-Status', String(limit.remaining));
       res.setHeader('X-Bapi-Limit-Reset-Timestamp', String(limit.resetAt));
     }
-    const out = route.handler({ params, exchange, account });
+    // Scripted answers (rules) come before the exchange sees the request.
+    const rule =
+      exchange.rules.size > 0
+        ? exchange.rules.take({
+            trigger: route.path,
+            account: account?.name ?? '',
+            apiKey: account?.apiKey ?? '',
+            params: params.snapshot(),
+          })
+        : undefined;
+    if (rule) {
+      const delay = exchange.rules.delayOf(rule.action);
+      if (delay > 0) await new Promise<void>((done) => exchange.setTimer(delay, done));
+      const fail = rule.action.fail;
+      if (fail && 'httpStatus' in fail) {
+        res.status(fail.httpStatus).json(fail.body ?? {});
+        return;
+      }
+      if (fail) throw new ExchangeError(fail.retCode, fail.retMsg);
+    }
+    const out = rule?.action.respond
+      ? { result: rule.action.respond.result }
+      : route.handler({ params, exchange, account });
+    if (rule && account) exchange.afterRule(account, rule.action, out.result);
     body = okEnvelope(out.result, exchange.now(), out.retMsg ?? 'OK', out.retExtInfo ?? {});
   } catch (err) {
     if (!(err instanceof ExchangeError)) throw err;

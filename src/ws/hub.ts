@@ -243,6 +243,7 @@ export class WsHub {
     this.detach = [
       bus.on('marketTick', (e) => this.publishMarket(e.key)),
       bus.on('marketChange', (e) => this.publishMarket(e.key)),
+      bus.on('customPrivate', (e) => this.pushPrivate(e.account, e.topic, e.data)),
       bus.on('trading', (u) => {
         this.publishLiquidations(u);
         this.publishPrivate(u);
@@ -698,40 +699,73 @@ export class WsHub {
     const limit = this.deps.rateLimiter.take(now, account.uid, TRADE_OPS[req.op]!, category);
     const header = this.header(now, limit);
     const t = exchange.trading;
-    try {
-      let data: unknown;
-      let retExtInfo: unknown = {};
-      switch (req.op) {
-        case 'order.create':
-          data = t.create(account, params);
-          break;
-        case 'order.amend':
-          data = t.amend(account, params);
-          break;
-        case 'order.cancel':
-          data = t.cancel(account, params);
-          break;
-        default: {
-          const r =
-            req.op === 'order.create-batch'
-              ? t.createBatch(account, params)
-              : req.op === 'order.amend-batch'
-                ? t.amendBatch(account, params)
-                : t.cancelBatch(account, params);
-          data = r.result;
-          retExtInfo = r.retExtInfo;
+    const rule =
+      exchange.rules.size > 0
+        ? exchange.rules.take({
+            trigger: req.op,
+            account: account.name,
+            apiKey: account.apiKey,
+            params: params.snapshot(),
+          })
+        : undefined;
+    const execute = () => {
+      try {
+        let data: unknown;
+        let retExtInfo: unknown = {};
+        const f = rule?.action.fail;
+        if (f && 'httpStatus' in f)
+          throw new ExchangeError(10016, `Server error (scripted HTTP ${f.httpStatus})`);
+        if (f) throw new ExchangeError(f.retCode, f.retMsg);
+        if (rule?.action.respond) data = rule.action.respond.result;
+        else {
+          switch (req.op) {
+            case 'order.create':
+              data = t.create(account, params);
+              break;
+            case 'order.amend':
+              data = t.amend(account, params);
+              break;
+            case 'order.cancel':
+              data = t.cancel(account, params);
+              break;
+            default: {
+              const r =
+                req.op === 'order.create-batch'
+                  ? t.createBatch(account, params)
+                  : req.op === 'order.amend-batch'
+                    ? t.amendBatch(account, params)
+                    : t.cancelBatch(account, params);
+              data = r.result;
+              retExtInfo = r.retExtInfo;
+            }
+          }
         }
+        conn.lastRetCode = 0;
+        this.send(conn, tradeReply(conn.id, req.reqId, req.op, 0, 'OK', data, { retExtInfo, header }));
+        if (rule) exchange.afterRule(account, rule.action, data);
+      } catch (err) {
+        if (!(err instanceof ExchangeError)) throw err;
+        conn.lastRetCode = err.retCode;
+        this.send(
+          conn,
+          tradeReply(conn.id, req.reqId, req.op, err.retCode, err.retMsg, {}, { retExtInfo: {}, header }),
+        );
       }
-      conn.lastRetCode = 0;
-      this.send(conn, tradeReply(conn.id, req.reqId, req.op, 0, 'OK', data, { retExtInfo, header }));
-    } catch (err) {
-      if (!(err instanceof ExchangeError)) throw err;
-      conn.lastRetCode = err.retCode;
-      this.send(
-        conn,
-        tradeReply(conn.id, req.reqId, req.op, err.retCode, err.retMsg, {}, { retExtInfo: {}, header }),
-      );
-    }
+    };
+    const delay = rule ? exchange.rules.delayOf(rule.action) : 0;
+    if (delay > 0) {
+      exchange.setTimer(delay, () => {
+        try {
+          execute();
+        } catch (err) {
+          this.deps.logger.error({ err, conn: conn.id, op: req.op }, 'delayed websocket request failed');
+          this.send(
+            conn,
+            errorFrame(conn.kind, conn.id, req.reqId, req.op, 'error:internal error, please report it'),
+          );
+        }
+      });
+    } else execute();
   }
 
   private header(
