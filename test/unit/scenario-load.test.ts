@@ -209,7 +209,7 @@ describe('problem reporting', () => {
     expect(summary(problemsOf(text))).toEqual([
       `1:1 instruments | missing required key 'instruments': expected a non-empty list of instruments`,
       '1:10 version | expected 1 (the only scenario format version so far), got 2',
-      `2:1 seeed | unknown key 'seeed' (did you mean 'seed'?); expected one of: version, seed, clock, instruments, market, accounts`,
+      `2:1 seeed | unknown key 'seeed' (did you mean 'seed'?); expected one of: version, seed, clock, instruments, market, accounts, rules`,
     ]);
   });
 
@@ -588,5 +588,39 @@ describe('scenarioJsonSchema', () => {
     };
     visit(scenarioJsonSchema());
     expect(objects).toEqual([]);
+  });
+});
+
+describe('rules', () => {
+  const base = [
+    'version: 1',
+    'instruments:',
+    '  - { symbol: BTCUSDT, category: linear, baseCoin: BTC, quoteCoin: USDT, tickSize: "0.1", qtyStep: "0.001", minOrderQty: "0.001", maxOrderQty: "100", minNotional: "5" }',
+    'market:',
+    '  BTCUSDT: { price: "50000" }',
+  ];
+  it('accepts valid rules and hands them to the seed', () => {
+    const text = [
+      ...base,
+      'rules:',
+      '  - { id: pf, on: order.create, match: { orderLinkId: "pf-*" }, action: { fills: [{ afterMs: 1000, ratio: "0.5" }] } }',
+      '  - { on: [/v5/order/cancel], times: 1, action: { fail: { retCode: 110001, retMsg: "order not exists or too late to cancel" } } }',
+    ].join('\n');
+    const { seed } = scenarioToSeed(valid(text), { now: 0 });
+    expect(seed.rules).toHaveLength(2);
+    expect(seed.rules![0]).toMatchObject({ id: 'pf', on: 'order.create' });
+  });
+  it('names every problem of a rule at its line, and duplicate ids', () => {
+    const text = [
+      ...base,
+      'rules:',
+      '  - { id: a, on: order.create, action: { hold: true } }',
+      '  - { id: a, on: order.create, action: { flies: 1 }, times: 0 }',
+    ].join('\n');
+    expect(summary(problemsOf(text))).toEqual([
+      '8:5 rules[1] | rule: times must be a whole number >= 1 (leave it out for "until removed")',
+      '8:5 rules[1] | rule: action.flies is not an action (delayMs, fail, respond, hold, fills, reject, events)',
+      '8:11 rules[1].id | duplicate rule id "a", already used by rules[0]',
+    ]);
   });
 });

@@ -9,6 +9,7 @@
  *
  * Nothing here throws for a user mistake, prints, or exits: callers decide how to show problems.
  */
+import { ruleProblems, type RuleSpec } from '../../core/rules/rules.js';
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -107,6 +108,7 @@ export function scenarioToSeed(
       instruments,
       markets,
       accounts: (s.accounts ?? []).map(accountSpec),
+      rules: (s.rules ?? []) as RuleSpec[],
     },
     clock,
   };
@@ -533,6 +535,27 @@ function checkCrossFields(data: unknown, out: Finding[]): void {
   checkMarket(data.market, data.instruments, instruments, out);
   checkAccounts(data.accounts, instruments, out);
   checkClock(data.clock, out);
+  checkRules(data.rules, out);
+}
+
+/** Each rule is checked by the rule module itself, so the file and the admin API agree. */
+function checkRules(list: unknown, out: Finding[]): void {
+  if (!Array.isArray(list)) return;
+  const ids = new Map<string, number>();
+  list.forEach((raw, index) => {
+    for (const message of ruleProblems(raw))
+      out.push({ path: ['rules', index], anchor: 'value', message: `rule: ${message}` });
+    if (isPlainMap(raw) && typeof raw.id === 'string') {
+      const first = firstIndexOf(ids, raw.id, index);
+      if (first !== undefined) {
+        out.push({
+          path: ['rules', index, 'id'],
+          anchor: 'value',
+          message: `duplicate rule id "${raw.id}", already used by rules[${first}]`,
+        });
+      }
+    }
+  });
 }
 
 function checkInstruments(list: unknown, out: Finding[]): InstrumentFacts[] {

@@ -326,6 +326,12 @@ export const ScenarioSchema = strictObject(
       ),
     ),
     accounts: Type.Optional(Type.Array(AccountSchema, { description: 'API accounts.' })),
+    rules: Type.Optional(
+      Type.Array(Type.Unknown(), {
+        description:
+          'Scripted answers: trigger (on) + match + action + times. Checked rule by rule; see docs/rules.md.',
+      }),
+    ),
   },
   'A bybit-mock scenario: the instruments, markets and accounts the mock exchange starts with.',
 );
