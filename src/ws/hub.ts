@@ -354,11 +354,11 @@ export class WsHub {
       case 'subscribe':
       case 'unsubscribe':
         if (conn.kind === 'trade') break;
-        this.onSubscribe(conn, req);
+        this.scripted(conn, req, () => this.onSubscribe(conn, req));
         return;
       case 'auth':
         if (isPublic(conn.kind)) break;
-        this.onAuth(conn, req);
+        this.scripted(conn, req, () => this.onAuth(conn, req));
         return;
       default:
         if (conn.kind === 'trade' && req.op in TRADE_OPS) {
@@ -374,6 +374,60 @@ export class WsHub {
       return;
     }
     this.send(conn, errorFrame(conn.kind, conn.id, req.reqId, req.op, 'error:invalid op'));
+  }
+
+  /**
+   * Rules on WS ops (auth, subscribe, unsubscribe): a delay answers later on the daemon clock,
+   * a fail answers the stream's failure shape with the rule's message. @see docs/rules.md
+   */
+  private scripted(conn: Connection, req: WsRequest, run: () => void): void {
+    const exchange = this.deps.exchange();
+    const rule =
+      exchange.rules.size > 0
+        ? exchange.rules.take({
+            trigger: req.op,
+            account: conn.account?.name ?? '',
+            apiKey:
+              conn.account?.apiKey ??
+              (req.op === 'auth' && typeof req.args[0] === 'string' ? req.args[0] : ''),
+            params: { args: req.args },
+          })
+        : undefined;
+    if (!rule) {
+      run();
+      return;
+    }
+    const answer = () => {
+      const f = rule.action.fail;
+      if (!f) {
+        run();
+        return;
+      }
+      const code = 'retCode' in f ? f.retCode : 10016;
+      const msg = 'retCode' in f ? f.retMsg : `error:scripted HTTP ${f.httpStatus}`;
+      conn.lastRetCode = code;
+      if (req.op === 'auth') this.send(conn, authReply(conn.kind, conn.id, req.reqId, code, msg));
+      else
+        this.send(
+          conn,
+          subscribeAck(conn.kind, req.op, conn.id, req.reqId, {
+            message: msg,
+            topics: req.args.map(String),
+            ok: [],
+          }),
+        );
+    };
+    const delay = exchange.rules.delayOf(rule.action);
+    if (delay > 0) {
+      exchange.setTimer(delay, () => {
+        if (conn.ws.readyState !== WebSocket.OPEN) return;
+        try {
+          answer();
+        } catch (err) {
+          this.deps.logger.error({ err, conn: conn.id, op: req.op }, 'delayed websocket request failed');
+        }
+      });
+    } else answer();
   }
 
   // ---- subscriptions -----------------------------------------------------------------------------

@@ -3,8 +3,10 @@
  * @see docs/rules.md
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { ManualClock } from '../../src/core/clock.js';
 import type { RunningExchange } from '../../src/runtime/start-exchange.js';
 import { manualScenarioYaml, postSigned, startTestExchange } from '../support/server.js';
+import { WsClient, authFrame } from '../support/ws.js';
 
 let ex: RunningExchange;
 
@@ -47,4 +49,38 @@ test('the first two creates fail with 10006, the third passes; reset restores th
   ]);
   await fetch(`${ex.adminUrl}/reset`, { method: 'POST' });
   expect(await codes()).toEqual([10006, 10006, 0]);
+});
+
+test('rules on WS ops: a failed auth answers the failure shape; a delayed subscribe acks after the clock passes', async () => {
+  const post = (body: unknown) =>
+    fetch(`${ex.adminUrl}/rules`, { method: 'POST', body: JSON.stringify(body) });
+  expect(
+    (
+      await post({
+        id: 'no-auth',
+        on: 'auth',
+        times: 1,
+        action: { fail: { retCode: 10004, retMsg: 'Invalid sign' } },
+      })
+    ).status,
+  ).toBe(200);
+  expect((await post({ id: 'slow-sub', on: 'subscribe', times: 1, action: { delayMs: 5000 } })).status).toBe(
+    200,
+  );
+
+  const priv = await WsClient.open(ex, '/v5/private');
+  const refused = await priv.request(authFrame(ex), (f) => f?.op === 'auth');
+  expect(refused).toMatchObject({ success: false, ret_msg: 'Invalid sign', op: 'auth' });
+  const ok = await priv.request(authFrame(ex), (f) => f?.op === 'auth');
+  expect(ok).toMatchObject({ success: true });
+  await priv.close();
+
+  const pub = await WsClient.open(ex, '/v5/public/linear');
+  pub.send({ op: 'subscribe', req_id: 's1', args: ['tickers.BTCUSDT'] });
+  expect((await pub.sync()).filter((f: { op?: string }) => f.op === 'subscribe')).toEqual([]);
+  (ex.clock as ManualClock).advance(5000);
+  const ack = await pub.next((f) => f?.op === 'subscribe');
+  expect(ack).toMatchObject({ success: true, req_id: 's1' });
+  await pub.close();
+  await fetch(`${ex.adminUrl}/rules/reset`, { method: 'POST' });
 });
