@@ -99,6 +99,7 @@ export class Exchange {
     this.engine.stop();
     for (const t of this.ruleTimers) t.cancel();
     this.ruleTimers = [];
+    for (const done of [...this.pendingDelays]) done();
   }
 
   /** Rebuilds all state from a seed (the loaded one by default). */
@@ -118,6 +119,24 @@ export class Exchange {
   /** Schedules `fn` on the exchange clock (transports wait on it for scripted delays). */
   setTimer(ms: number, fn: () => void): TimerHandle {
     return this.clock.setTimer(ms, fn);
+  }
+
+  private pendingDelays = new Set<() => void>();
+
+  /**
+   * Resolves after `ms` of exchange time. When the exchange stops (reset, shutdown) pending
+   * delays resolve at once, so no request waits on a clock that will never move again.
+   */
+  delay(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        this.pendingDelays.delete(done);
+        handle.cancel();
+        resolve();
+      };
+      const handle = this.clock.setTimer(ms, done);
+      this.pendingDelays.add(done);
+    });
   }
 
   get seed(): ExchangeSeed {
@@ -240,14 +259,17 @@ export class Exchange {
 
   /** After a rule's request was answered: hold/fills/reject on the order it created, custom events. */
   afterRule(account: Account, action: RuleAction, result: unknown): void {
-    const orderId =
-      typeof result === 'object' &&
-      result !== null &&
-      typeof (result as { orderId?: unknown }).orderId === 'string'
-        ? (result as { orderId: string }).orderId
+    // A single create answers {orderId}; a batch {list: [{orderId}, ...]} (failed items have "").
+    const idOf = (r: unknown) =>
+      typeof r === 'object' && r !== null && typeof (r as { orderId?: unknown }).orderId === 'string'
+        ? (r as { orderId: string }).orderId
         : '';
-    if (orderId !== '' && (action.hold || action.fills || action.reject))
-      this.applyRuleToOrder(account, orderId, action);
+    const list =
+      typeof result === 'object' && result !== null ? (result as { list?: unknown }).list : undefined;
+    const ids = Array.isArray(list) ? list.map(idOf) : [idOf(result)];
+    if (action.hold || action.fills || action.reject) {
+      for (const id of ids) if (id !== '') this.applyRuleToOrder(account, id, action);
+    }
     if (action.events) this.scheduleRuleEvents(account, action.events);
   }
 

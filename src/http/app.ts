@@ -36,7 +36,7 @@ export interface HttpDeps {
     account: string;
     params: unknown;
     status: number;
-    retCode: number;
+    retCode: number | undefined;
     latencyMs: number;
   }) => void;
   /** Extra routers mounted before the v5 dispatcher (the admin API). */
@@ -162,10 +162,13 @@ async function handle(route: RouteDef, req: Request, res: Response, deps: HttpDe
         : undefined;
     if (rule) {
       const delay = exchange.rules.delayOf(rule.action);
-      if (delay > 0) await new Promise<void>((done) => exchange.setTimer(delay, done));
+      if (delay > 0) await exchange.delay(delay);
       const fail = rule.action.fail;
       if (fail && 'httpStatus' in fail) {
-        res.status(fail.httpStatus).json(fail.body ?? {});
+        res.status(fail.httpStatus);
+        if (typeof fail.body === 'string') res.type('text/plain').send(fail.body);
+        else res.json(fail.body ?? {});
+        journal(deps, req, route, accountName, params, res.statusCode, undefined);
         return;
       }
       if (fail) throw new ExchangeError(fail.retCode, fail.retMsg);
@@ -184,18 +187,29 @@ async function handle(route: RouteDef, req: Request, res: Response, deps: HttpDe
   }
   res.setHeader('Timenow', String(body.time));
   res.json(body);
-  if (deps.journal) {
-    const started = stateOf.get(req)?.started;
-    deps.journal({
-      path: `${route.method} ${route.path}`,
-      account: accountName,
-      params: params?.snapshot() ?? {},
-      status: res.statusCode,
-      retCode: body.retCode,
-      latencyMs:
-        started === undefined ? 0 : Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100,
-    });
-  }
+  journal(deps, req, route, accountName, params, res.statusCode, body.retCode);
+}
+
+/** Records an answered v5 request in the journal (when one is attached). */
+function journal(
+  deps: HttpDeps,
+  req: Request,
+  route: RouteDef,
+  account: string,
+  params: Params | undefined,
+  status: number,
+  retCode: number | undefined,
+): void {
+  if (!deps.journal) return;
+  const started = stateOf.get(req)?.started;
+  deps.journal({
+    path: `${route.method} ${route.path}`,
+    account,
+    params: params?.snapshot() ?? {},
+    status,
+    retCode,
+    latencyMs: started === undefined ? 0 : Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100,
+  });
 }
 
 /** Reads the raw body up to `limit` bytes; more is refused without buffering it. */

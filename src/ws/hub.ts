@@ -751,7 +751,8 @@ export class WsHub {
         ? ((arg as Record<string, unknown>).category as Category)
         : undefined;
     const limit = this.deps.rateLimiter.take(now, account.uid, TRADE_OPS[req.op]!, category);
-    const header = this.header(now, limit);
+    // Rebuilt when the answer goes out, so a scripted delay shows in Timenow.
+    let header = this.header(now, limit);
     const t = exchange.trading;
     const rule =
       exchange.rules.size > 0
@@ -763,6 +764,7 @@ export class WsHub {
           })
         : undefined;
     const execute = () => {
+      if (this.now() !== now) header = this.header(this.now(), limit);
       try {
         let data: unknown;
         let retExtInfo: unknown = {};

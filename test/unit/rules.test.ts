@@ -57,7 +57,10 @@ describe('ruleProblems', () => {
             { afterMs: 30, ratio: '1' },
           ],
           reject: { afterMs: 40, status: 'Cancelled', reason: 'EC_ByAdmin' },
-          events: [{ topic: 'order', data: [] }, { afterMs: 5, topic: 'wallet', data: [{ a: 1 }] }],
+          events: [
+            { topic: 'order', data: [] },
+            { afterMs: 5, topic: 'wallet', data: [{ a: 1 }] },
+          ],
         },
       },
       { on: 'order.create', action: { reject: { afterMs: 0 } } },
@@ -163,13 +166,16 @@ describe('ruleProblems', () => {
       { retMsg: 'x' },
       { retCode: '10006', retMsg: 'x' },
       { retCode: 1.5, retMsg: 'x' },
-      { retCode: 0, retMsg: 'OK' },
       { httpStatus: 99 },
       { httpStatus: 600 },
       { httpStatus: 500.5 },
       { httpStatus: '500' },
     ])
       expect(ruleProblems({ on: 'order.create', action: { fail } }), JSON.stringify(fail)).toEqual([msg]);
+    // retCode 0 is a success, not a failure.
+    expect(ruleProblems({ on: 'order.create', action: { fail: { retCode: 0, retMsg: 'OK' } } })).toEqual([
+      'action.fail.retCode must not be 0 (use respond for a success)',
+    ]);
   });
 
   test('action.respond needs {result}', () => {
@@ -236,22 +242,24 @@ describe('ruleProblems', () => {
 
   test('action.events: a list of {topic, data, afterMs?}', () => {
     const e = (events: unknown) => problemsOf({ action: { events } });
-    expect(e({ topic: 'order', data: [] })).toEqual(['action.events must be a list of {topic, data, afterMs?}']);
-    expect(e([null])).toEqual([
-      'action.events[0].topic is required',
-      'action.events[0].data must be a list',
+    expect(e({ topic: 'order', data: [] })).toEqual([
+      'action.events must be a list of {topic, data, afterMs?}',
     ]);
-    expect(e([{ topic: 'order', data: [] }, { topic: '', data: [] }])).toEqual([
-      'action.events[1].topic is required',
-    ]);
+    expect(e([null])).toEqual(['action.events[0].topic is required', 'action.events[0].data must be a list']);
+    expect(
+      e([
+        { topic: 'order', data: [] },
+        { topic: '', data: [] },
+      ]),
+    ).toEqual(['action.events[1].topic is required']);
     expect(e([{ topic: 'order', data: {} }])).toEqual(['action.events[0].data must be a list']);
     expect(e([{ topic: 'order', data: [], afterMs: -1 }])).toEqual(['action.events[0].afterMs must be ms']);
   });
 
   test('conflicting actions', () => {
-    expect(
-      ruleProblems({ on: 'x', action: { fail: FAIL.fail, respond: { result: {} } } }),
-    ).toEqual(['action takes fail or respond, not both']);
+    expect(ruleProblems({ on: 'x', action: { fail: FAIL.fail, respond: { result: {} } } })).toEqual([
+      'action takes fail or respond, not both',
+    ]);
     const post = 'hold, fills and reject need the order accepted: they cannot go with fail or respond';
     expect(problemsOf({ action: { hold: true, fail: FAIL.fail } })).toEqual([post]);
     expect(problemsOf({ action: { fills: [{ afterMs: 0 }], respond: { result: {} } } })).toEqual([post]);
@@ -369,12 +377,18 @@ describe('matching', () => {
       { on: '*', match: { params: { reduceOnly: true, positionIdx: 0, timeInForce: 'GTC' } }, action: FAIL },
     ]);
     const p = ctx().params;
-    expect(b.take(ctx({ params: { ...p, reduceOnly: true, positionIdx: 0, timeInForce: 'GTC' } }))).toBeDefined();
+    expect(
+      b.take(ctx({ params: { ...p, reduceOnly: true, positionIdx: 0, timeInForce: 'GTC' } })),
+    ).toBeDefined();
     expect(
       b.take(ctx({ params: { ...p, reduceOnly: 'true', positionIdx: '0', timeInForce: 'GTC' } })),
     ).toBeDefined();
-    expect(b.take(ctx({ params: { ...p, reduceOnly: false, positionIdx: 0, timeInForce: 'GTC' } }))).toBeUndefined();
-    expect(b.take(ctx({ params: { ...p, reduceOnly: true, positionIdx: 1, timeInForce: 'GTC' } }))).toBeUndefined();
+    expect(
+      b.take(ctx({ params: { ...p, reduceOnly: false, positionIdx: 0, timeInForce: 'GTC' } })),
+    ).toBeUndefined();
+    expect(
+      b.take(ctx({ params: { ...p, reduceOnly: true, positionIdx: 1, timeInForce: 'GTC' } })),
+    ).toBeUndefined();
     expect(b.take(ctx({ params: { ...p, reduceOnly: true, positionIdx: 0 } }))).toBeUndefined();
     // "undefined" is not a wildcard for a missing parameter.
     const u = book([{ on: '*', match: { params: { takeProfit: 'undefined' } }, action: FAIL }]);
@@ -447,7 +461,9 @@ describe('RuleBook', () => {
     expect(b.take(ctx())?.id).toBe('rule-1');
     expect(b.remove('rule-1')).toBe(true);
     b.reset();
-    expect(b.list().map((r) => ({ id: r.id, remaining: r.remaining, hits: r.hits, source: r.source }))).toEqual([
+    expect(
+      b.list().map((r) => ({ id: r.id, remaining: r.remaining, hits: r.hits, source: r.source })),
+    ).toEqual([
       { id: 's1', remaining: 1, hits: 0, source: 'scenario' },
       { id: 'rule-1', remaining: Infinity, hits: 0, source: 'scenario' },
     ]);
@@ -476,7 +492,10 @@ describe('RuleBook', () => {
   });
 
   test('generated ids never collide with given ones', () => {
-    const b = book([{ id: 'rule-1', on: '*', action: FAIL }, { on: '*', action: FAIL }]);
+    const b = book([
+      { id: 'rule-1', on: '*', action: FAIL },
+      { on: '*', action: FAIL },
+    ]);
     b.add({ id: 'rule-3', on: '*', action: FAIL });
     b.add({ on: '*', action: FAIL });
     b.add({ on: '*', action: FAIL });
@@ -485,6 +504,14 @@ describe('RuleBook', () => {
     // Removing one generated id removes exactly one rule.
     expect(b.remove(ids[0]!)).toBe(true);
     expect(b.size).toBe(4);
+    // A scenario id later in the list is not handed to an earlier unnamed rule.
+    const s = book([
+      { on: '*', action: FAIL },
+      { id: 'rule-1', on: '*', action: FAIL },
+    ]);
+    expect(s.list().map((r) => r.id)).toEqual(['rule-2', 'rule-1']);
+    s.reset();
+    expect(s.list().map((r) => r.id)).toEqual(['rule-2', 'rule-1']);
   });
 
   test('delayOf: fixed, absent, or a seeded draw within [min, max]', () => {

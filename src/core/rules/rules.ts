@@ -6,6 +6,7 @@
  */
 import { parseDecimal } from '../decimal.js';
 import type { Random } from '../random.js';
+import type { RejectReason } from '../trading/model.js';
 
 /** REST paths and the WS trade op each corresponds to: a trigger names either. */
 const OP_OF_PATH: Record<string, string> = {
@@ -16,6 +17,24 @@ const OP_OF_PATH: Record<string, string> = {
   '/v5/order/amend-batch': 'order.amend-batch',
   '/v5/order/cancel-batch': 'order.cancel-batch',
 };
+
+/** The rejectReason values a rule may set (the record keeps the list complete). */
+const REJECT_REASONS: readonly string[] = Object.keys({
+  EC_NoError: true,
+  EC_PostOnlyWillTakeLiquidity: true,
+  EC_NoImmediateQtyToFill: true,
+  EC_CancelForNoFullFill: true,
+  EC_ReachMarketPriceLimit: true,
+  EC_ByAdmin: true,
+} satisfies Record<RejectReason, true>);
+
+/**
+ * A plain unsigned decimal string, in the form the fill steps later hand to Big (which refuses a
+ * sign, spaces and exponents that parseDecimal would accept).
+ */
+function plainDecimal(v: unknown) {
+  return typeof v === 'string' && /^(\d+\.?\d*|\.\d+)$/.test(v) ? parseDecimal(v) : undefined;
+}
 
 export interface FillStep {
   /** When, in ms after the order was accepted. */
@@ -114,6 +133,10 @@ export function ruleProblems(spec: unknown): string[] {
         if (k === 'params') {
           if (typeof v !== 'object' || v === null || Array.isArray(v))
             p.push('match.params must be an object');
+          else
+            for (const [pk, pv] of Object.entries(v))
+              if (!['string', 'number', 'boolean'].includes(typeof pv))
+                p.push(`match.params.${pk} must be a string, number or boolean`);
           continue;
         }
         if (!['account', 'symbol', 'category', 'side', 'orderType', 'orderLinkId'].includes(k)) {
@@ -152,6 +175,8 @@ export function ruleProblems(spec: unknown): string[] {
       f.httpStatus >= 100 &&
       f.httpStatus <= 599;
     if (!bybit && !http) p.push('action.fail needs {retCode, retMsg} or {httpStatus, body?}');
+    else if (bybit && !http && f.retCode === 0)
+      p.push('action.fail.retCode must not be 0 (use respond for a success)');
   }
   if (
     act.respond !== undefined &&
@@ -169,20 +194,17 @@ export function ruleProblems(spec: unknown): string[] {
         if (!ms(st.afterMs)) p.push(`action.fills[${i}].afterMs must be ms (0 to one day)`);
         if (st.qty !== undefined && st.ratio !== undefined)
           p.push(`action.fills[${i}] takes qty or ratio, not both`);
-        if (
-          st.qty !== undefined &&
-          !(typeof st.qty === 'string' && parseDecimal(st.qty)?.gt(parseDecimal('0')!))
-        )
+        if (st.qty !== undefined && !plainDecimal(st.qty)?.gt(parseDecimal('0')!))
           p.push(`action.fills[${i}].qty must be a decimal string > 0`);
         if (st.ratio !== undefined) {
-          const r2 = typeof st.ratio === 'string' ? parseDecimal(st.ratio) : undefined;
+          const r2 = plainDecimal(st.ratio);
           if (!r2 || r2.lte(parseDecimal('0')!) || r2.gt(parseDecimal('1')!))
             p.push(`action.fills[${i}].ratio must be a decimal string in (0, 1]`);
         }
         if (
           st.price !== undefined &&
           st.price !== 'market' &&
-          !(typeof st.price === 'string' && parseDecimal(st.price)?.gt(parseDecimal('0')!))
+          !plainDecimal(st.price)?.gt(parseDecimal('0')!)
         )
           p.push(`action.fills[${i}].price must be a decimal string or "market"`);
       });
@@ -192,7 +214,7 @@ export function ruleProblems(spec: unknown): string[] {
     if (!ms(rj?.afterMs)) p.push('action.reject.afterMs must be ms (0 to one day)');
     if (rj?.status !== undefined && rj.status !== 'Rejected' && rj.status !== 'Cancelled')
       p.push('action.reject.status must be Rejected or Cancelled');
-    if (rj?.reason !== undefined && (typeof rj.reason !== 'string' || !/^EC_[A-Za-z]+$/.test(rj.reason)))
+    if (rj?.reason !== undefined && (typeof rj.reason !== 'string' || !REJECT_REASONS.includes(rj.reason)))
       p.push('action.reject.reason must be a rejectReason such as EC_NoError');
   }
   if (act.events !== undefined) {
@@ -251,7 +273,8 @@ function matches(rule: Rule, ctx: RuleContext): boolean {
   )
     return false;
   if (m.params) {
-    for (const [k, v] of Object.entries(m.params)) if (String(p[k]) !== String(v)) return false;
+    for (const [k, v] of Object.entries(m.params))
+      if (p[k] === undefined || p[k] === null || String(p[k]) !== String(v)) return false;
   }
   return true;
 }
@@ -275,7 +298,7 @@ export class RuleBook {
   }
 
   private make(spec: RuleSpec, source: Rule['source']): Rule {
-    const id = spec.id ?? `rule-${++this.seq}`;
+    const id = spec.id ?? this.freshId();
     return {
       ...spec,
       id,
@@ -284,6 +307,14 @@ export class RuleBook {
       hits: 0,
       source,
     };
+  }
+
+  /** A generated id that no rule has or a scenario rule will have (given ids included). */
+  private freshId(): string {
+    for (;;) {
+      const id = `rule-${++this.seq}`;
+      if (!this.rules.some((r) => r.id === id) && !this.initial.some((s) => s.id === id)) return id;
+    }
   }
 
   /** Adds a rule in front of the others (admin additions go first). Throws on a duplicate id. */
