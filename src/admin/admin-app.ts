@@ -4,6 +4,7 @@
  * @see docs/admin-api.md
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { parseDuration } from '../config/duration.js';
 import { ManualClock, type Clock } from '../core/clock.js';
 import { parseDecimal, type Big } from '../core/decimal.js';
 import { AdminError, ExchangeError } from '../core/errors.js';
@@ -254,13 +255,20 @@ export function createAdminRouter(deps: AdminDeps): Router {
     '/market/:category/:symbol/price',
     route((req) => {
       const b = bodyOf(req);
-      if (b.over !== undefined)
-        throw bad(
-          'not_supported',
-          'Ramps ("over") are not supported yet; the price moves at once.',
-          'Leave "over" out.',
-        );
-      ex().setMarketPrice(p(req, 'category'), p(req, 'symbol'), decimal(b, 'price', true));
+      const price = decimal(b, 'price', true);
+      if (b.over !== undefined) {
+        const over = parseDuration(b.over);
+        if (over === undefined || over < 1 || over > 86_400_000) {
+          throw bad(
+            'bad_field',
+            `over must be a duration such as "10s" (up to a day), got ${JSON.stringify(b.over)}.`,
+            'Send e.g. {"price":"45000","over":"5s"}.',
+          );
+        }
+        ex().rampMarketPrice(p(req, 'category'), p(req, 'symbol'), price, over);
+        return ex().stateView();
+      }
+      ex().setMarketPrice(p(req, 'category'), p(req, 'symbol'), price);
       return ex().stateView();
     }),
   );

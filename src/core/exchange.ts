@@ -5,7 +5,7 @@
 import { AccountBook, type Account } from './accounts/account.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { Big, ONE, ZERO, type Big as BigT } from './decimal.js';
-import { AdminError, errors } from './errors.js';
+import { AdminError, ExchangeError, errors } from './errors.js';
 import { EventBus } from './events.js';
 import { InstrumentRegistry, type Instrument } from './instruments/instrument.js';
 import { fundingRateAt, fundingTimes, type FundingQuery } from './market/funding.js';
@@ -13,6 +13,7 @@ import type { CandleKind, InstrumentMarket, KlineQuery } from './market/instrume
 import { MarketSimulator, type MarketTickEvent } from './market/simulator.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { RuleBook, type RuleAction } from './rules/rules.js';
+import type { TimelineAction } from './timeline/timeline.js';
 import { Random } from './random.js';
 import type { AccountSpec, ExchangeSeed } from './seed.js';
 import type { Category } from './types.js';
@@ -44,6 +45,14 @@ export interface ExchangeEvents {
   reset: { time: number };
   /** A rule pushes a custom private frame to an account. */
   customPrivate: { account: Account; topic: string; data: unknown[] };
+  /** The timeline drops WebSocket connections (the hub carries it out). */
+  disconnect: {
+    stream?: string;
+    account?: string;
+    code: number;
+    reason: string;
+    mode: 'close' | 'terminate';
+  };
 }
 
 export interface InstrumentsQuery {
@@ -91,6 +100,94 @@ export class Exchange {
     this.running = true;
     this.simulator.start(this.clock);
     this.engine.start();
+    this.startTimeline();
+  }
+
+  /** Arms every timeline entry relative to the scenario start; occurrences already past are skipped. */
+  private startTimeline(): void {
+    const entries = this.seedData.timeline ?? [];
+    const firstAt = new Map<string, number>();
+    const now = this.clock.now();
+    entries.forEach((e) => {
+      const base =
+        e.after !== undefined ? (firstAt.get(e.after) ?? this.seedData.startTime) : this.seedData.startTime;
+      const first = base + (e.atMs ?? 0);
+      if (e.id !== undefined) firstAt.set(e.id, first);
+      let left = e.everyMs === undefined ? 1 : (e.count ?? Infinity);
+      const fire = (at: number) => {
+        this.later(Math.max(0, at - this.clock.now()), () => {
+          this.runTimelineAction(e.do);
+          left -= 1;
+          if (left > 0 && e.everyMs !== undefined) fire(at + e.everyMs);
+        });
+      };
+      if (first >= now) fire(first);
+      else if (e.everyMs !== undefined) {
+        // Joined late (a start in the past): continue at the next period boundary.
+        const k = Math.ceil((now - first) / e.everyMs);
+        left -= k;
+        if (left > 0) fire(first + k * e.everyMs);
+      }
+    });
+  }
+
+  /** One timeline action. A step that cannot apply (unknown account, a taken rule id) is skipped. */
+  runTimelineAction(action: TimelineAction): void {
+    try {
+      if ('price' in action) {
+        const a = action.price;
+        const inst = this.instruments
+          .all()
+          .find((i) => i.symbol === a.symbol && (a.category === undefined || i.category === a.category));
+        if (!inst) return;
+        if (a.overMs !== undefined && a.overMs > 0)
+          this.simulator.rampTo(a.symbol, simFloat(a.price), this.clock.now(), a.overMs);
+        else this.setMarketPrice(inst.category, inst.symbol, Big(a.price));
+      } else if ('trade' in action) {
+        const a = action.trade;
+        const inst = this.instruments
+          .all()
+          .find((i) => i.symbol === a.symbol && (a.category === undefined || i.category === a.category));
+        if (inst) this.printTrade(inst.category, inst.symbol, Big(a.price), Big(a.qty), a.side);
+      } else if ('pause' in action) this.setMarketPaused(true);
+      else if ('resume' in action) this.setMarketPaused(false);
+      else if ('event' in action) {
+        const account = this.accounts.find(action.event.account);
+        if (account)
+          this.bus.emit('customPrivate', { account, topic: action.event.topic, data: action.event.data });
+      } else if ('disconnect' in action) {
+        const d = action.disconnect;
+        this.bus.emit('disconnect', {
+          stream: d.stream,
+          account: d.account,
+          code: d.code ?? 1000,
+          reason: d.reason ?? 'closed by the scenario timeline',
+          mode: d.mode ?? 'close',
+        });
+      } else if ('balance' in action) {
+        this.setBalance(action.balance.account, action.balance.coin, Big(action.balance.walletBalance));
+      } else if ('position' in action) {
+        const a = action.position;
+        const inst = this.instruments.get('linear', a.symbol);
+        if (!inst) return;
+        const mark = this.engine.markPrice(inst);
+        this.adminSetPosition(a.account, 'linear', a.symbol, {
+          side: a.side,
+          size: Big(a.size),
+          avgPrice: a.avgPrice !== undefined ? Big(a.avgPrice) : mark,
+          leverage: a.leverage !== undefined ? Big(a.leverage) : undefined,
+        });
+      } else if ('addRule' in action) {
+        if (
+          action.addRule.id === undefined ||
+          !this.ruleBook.list().some((r) => r.id === action.addRule.id)
+        ) {
+          this.ruleBook.add(action.addRule);
+        }
+      } else if ('removeRule' in action) this.ruleBook.remove(action.removeRule);
+    } catch (err) {
+      if (!(err instanceof AdminError) && !(err instanceof ExchangeError)) throw err;
+    }
   }
 
   stop(): void {
@@ -831,6 +928,34 @@ export class Exchange {
     for (const { market, trade } of r.markets) {
       this.engine.onMarketTick(market.instrument, [trade]);
       this.bus.emit('marketTick', { key: market.instrument.key, time: now, trades: [trade] });
+    }
+  }
+
+  /** Moves a symbol's price linearly to `price` over `overMs`, one simulator tick at a time. */
+  rampMarketPrice(category: string, symbol: string, price: BigT, overMs: number): void {
+    const inst = this.instruments.get(category, symbol);
+    if (!inst)
+      throw new AdminError(
+        404,
+        'instrument_not_found',
+        `No instrument ${category}/${symbol}.`,
+        'GET /__admin/state lists them.',
+      );
+    if (price.lte(ZERO) || price.gt(inst.maxPrice)) {
+      throw new AdminError(
+        400,
+        'bad_price',
+        `price must be > 0 and <= ${inst.maxPrice.toFixed()}.`,
+        'Send e.g. "65000".',
+      );
+    }
+    if (!this.simulator.rampTo(symbol, simFloat(price), this.clock.now(), overMs)) {
+      throw new AdminError(
+        404,
+        'market_not_found',
+        `Symbol ${symbol} has no simulated market.`,
+        'Add it under market: in the scenario.',
+      );
     }
   }
 

@@ -3,6 +3,7 @@
  * turns a YAML file into this; tests may build it directly. Decimals are strings.
  */
 import type { RuleSpec } from './rules/rules.js';
+import type { TimelineEntry } from './timeline/timeline.js';
 import type { InstrumentStatus, TradedCategory } from './types.js';
 
 export interface InstrumentSpec {
@@ -98,4 +99,6 @@ export interface ExchangeSeed {
   accounts: AccountSpec[];
   /** Scripted answers (scenario `rules:`); none by default. */
   rules?: RuleSpec[];
+  /** Things that happen by themselves (scenario `timeline:`), durations in ms. */
+  timeline?: TimelineEntry[];
 }

@@ -244,6 +244,7 @@ export class WsHub {
       bus.on('marketTick', (e) => this.publishMarket(e.key)),
       bus.on('marketChange', (e) => this.publishMarket(e.key)),
       bus.on('customPrivate', (e) => this.pushPrivate(e.account, e.topic, e.data)),
+      bus.on('disconnect', (d) => void this.closeConnections(d)),
       bus.on('trading', (u) => {
         this.publishLiquidations(u);
         this.publishPrivate(u);

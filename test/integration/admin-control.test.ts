@@ -6,6 +6,7 @@
  * @see ../../docs/admin-api.md, ../../docs/engine.md
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import type { ManualClock } from '../../src/core/clock.js';
 import type { RunningExchange } from '../../src/runtime/start-exchange.js';
 import {
   DEFAULT_KEY,
@@ -852,8 +853,28 @@ describe('market', () => {
     await refused('POST', path, { price: '0' }, 400, 'bad_price');
     await refused('POST', path, { price: '-1' }, 400, 'bad_price');
     await refused('POST', path, { price: '2000000000' }, 400, 'bad_price');
-    await refused('POST', path, { price: '40000', over: '10s' }, 400, 'not_supported');
+    await refused('POST', path, { price: '40000', over: 'soon' }, 400, 'bad_field');
+    await refused('POST', path, { price: '40000', over: '2d' }, 400, 'bad_field');
     expect((await ok('GET', '/orders?status=New')).orders).toHaveLength(1);
+  });
+
+  test('price with over: a linear ramp, tick by tick, to the target; a resting order on the way fills', async () => {
+    const buy = await restingBuy('49000', '0.010');
+    await ok('POST', '/market/linear/BTCUSDT/price', { price: '48000', over: '10s' });
+    const lastAt = async () =>
+      Number(
+        (await getPublic(ex, '/v5/market/tickers?category=linear&symbol=BTCUSDT')).body.result.list[0]
+          .lastPrice,
+      );
+    const start = await lastAt();
+    (ex.clock as ManualClock).advance(5000);
+    const mid = await lastAt();
+    expect(mid).toBeLessThan(start);
+    expect(mid).toBeGreaterThan(48_300);
+    (ex.clock as ManualClock).advance(5000);
+    expect(Math.abs((await lastAt()) - 48_000)).toBeLessThan(50);
+    const o = await getSigned(ex, '/v5/order/realtime', `category=linear&orderId=${buy}`);
+    expect(o.body.result.list[0].orderStatus).toBe('Filled');
   });
 
   test('trade: the print shows in recent-trade and fills a resting order it trades through', async () => {

@@ -9,6 +9,11 @@
  *
  * Nothing here throws for a user mistake, prints, or exits: callers decide how to show problems.
  */
+import {
+  timelineEntryProblems,
+  type TimelineAction,
+  type TimelineEntry,
+} from '../../core/timeline/timeline.js';
 import { ruleProblems, type RuleSpec } from '../../core/rules/rules.js';
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -109,6 +114,7 @@ export function scenarioToSeed(
       markets,
       accounts: (s.accounts ?? []).map(accountSpec),
       rules: (s.rules ?? []) as RuleSpec[],
+      timeline: ((s.timeline ?? []) as Record<string, unknown>[]).map(timelineEntry),
     },
     clock,
   };
@@ -536,6 +542,46 @@ function checkCrossFields(data: unknown, out: Finding[]): void {
   checkAccounts(data.accounts, instruments, out);
   checkClock(data.clock, out);
   checkRules(data.rules, out);
+  checkTimeline(data.timeline, out);
+}
+
+/** Timeline entries, checked by the timeline module with the loader's duration parser. */
+function checkTimeline(list: unknown, out: Finding[]): void {
+  if (!Array.isArray(list)) return;
+  const ids = new Set<string>();
+  list.forEach((raw, index) => {
+    for (const message of timelineEntryProblems(raw, ids, parseDuration)) {
+      out.push({ path: ['timeline', index], anchor: 'value', message: `timeline: ${message}` });
+    }
+    if (isPlainMap(raw) && typeof raw.id === 'string') {
+      if (ids.has(raw.id))
+        out.push({
+          path: ['timeline', index, 'id'],
+          anchor: 'value',
+          message: `duplicate timeline id "${raw.id}"`,
+        });
+      ids.add(raw.id);
+    }
+  });
+}
+
+/** A checked timeline entry with its durations in ms. */
+function timelineEntry(raw: Record<string, unknown>): TimelineEntry {
+  const act = raw.do as Record<string, unknown>;
+  const price = act.price as Record<string, unknown> | undefined;
+  const action = (
+    price && price.over !== undefined
+      ? { price: { ...price, over: undefined, overMs: parseDuration(price.over) } }
+      : act
+  ) as TimelineAction;
+  return {
+    id: raw.id as string | undefined,
+    atMs: raw.at === undefined ? undefined : parseDuration(raw.at),
+    after: raw.after as string | undefined,
+    everyMs: raw.every === undefined ? undefined : parseDuration(raw.every),
+    count: raw.count as number | undefined,
+    do: action,
+  };
 }
 
 /** Each rule is checked by the rule module itself, so the file and the admin API agree. */

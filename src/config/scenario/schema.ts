@@ -332,6 +332,12 @@ export const ScenarioSchema = strictObject(
           'Scripted answers: trigger (on) + match + action + times. Checked rule by rule; see docs/rules.md.',
       }),
     ),
+    timeline: Type.Optional(
+      Type.Array(Type.Unknown(), {
+        description:
+          'What happens by itself: entries at/after/every with one action (price, trade, pause, resume, event, disconnect, balance, position, addRule, removeRule); see docs/timeline.md.',
+      }),
+    ),
   },
   'A bybit-mock scenario: the instruments, markets and accounts the mock exchange starts with.',
 );

@@ -41,13 +41,20 @@ class SymbolDriver {
 
   /** Paused: the fair price holds still (books and trades go on around it). */
   paused = false;
+  /** A linear move of the fair price from `from` to `to` over [start, end] (scripted ramps). */
+  ramp: { from: number; to: number; start: number; end: number } | undefined;
 
   step(tickIndex: number, time: number, emit: (e: MarketTickEvent) => void): void {
     this.tickIndex = tickIndex;
     const z = this.rng.normal();
     const before = this.fair;
-    // The draw is made even when paused, so resuming continues the same seeded sequence.
-    if (!this.paused) this.fair = before * Math.exp(this.sigmaTick * z);
+    // The draw is made even when paused or ramping, so the seeded sequence continues unchanged.
+    const r = this.ramp;
+    if (r) {
+      const f = r.end <= r.start ? 1 : Math.min(1, Math.max(0, (time - r.start) / (r.end - r.start)));
+      this.fair = r.from + (r.to - r.from) * f;
+      if (f >= 1) this.ramp = undefined;
+    } else if (!this.paused) this.fair = before * Math.exp(this.sigmaTick * z);
     this.index = this.fair * (1 + 0.0001 * this.rng.normal());
     const drift = (this.fair - before) / before;
     for (const m of this.markets) {
@@ -102,6 +109,17 @@ export class MarketSimulator {
     d.fair = price;
     d.index = price;
     return { markets: d.markets.map((m) => ({ market: m, trade: m.reprice(time, price) })) };
+  }
+
+  /**
+   * Moves a symbol's fair price linearly to `price` over `overMs`, tick by tick; the random walk
+   * resumes from there. False when the symbol has no market.
+   */
+  rampTo(symbol: string, price: number, now: number, overMs: number): boolean {
+    const d = this.drivers.find((x) => x.symbol === symbol);
+    if (!d) return false;
+    d.ramp = { from: d.fair, to: price, start: now, end: now + overMs };
+    return true;
   }
 
   /** Pauses or resumes the random walk of every symbol. */
