@@ -9,6 +9,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { AdminError } from '../core/errors.js';
 import type { Exchange } from '../core/exchange.js';
 import { ruleProblems, type Rule, type RuleSpec } from '../core/rules/rules.js';
+import type { ScenarioProblem } from '../config/scenario/load.js';
 import type { Journal, JournalFilter } from '../runtime/journal.js';
 import type { WsHub } from '../ws/hub.js';
 import { eventStream, type AdminEventRelay } from './admin-events.js';
@@ -19,6 +20,10 @@ export interface AdminOpsDeps {
   hub: WsHub;
   exchange: () => Exchange;
   events: AdminEventRelay;
+  /** The loaded scenario (file name and parsed content). */
+  scenario: () => { file: string; scenario: unknown };
+  /** Loads a scenario from YAML text and resets to it; returns its problems (empty: loaded). */
+  loadScenario: (yaml: string) => ScenarioProblem[];
 }
 
 function ruleView(r: Rule) {
@@ -94,6 +99,32 @@ export function createAdminOpsRouter(deps: AdminOpsDeps): Router {
       });
     });
   }
+  // A scenario arrives as YAML text, so it is read before the JSON parser.
+  router.post('/scenario', express.text({ limit: '1mb', type: () => true }), (req, res) => {
+    const text = typeof req.body === 'string' ? req.body : '';
+    if (text.trim() === '') {
+      throw new AdminError(
+        400,
+        'bad_scenario',
+        'The body is empty.',
+        'Send the scenario YAML as the body (curl --data-binary @file.yaml).',
+      );
+    }
+    const problems = deps.loadScenario(text);
+    if (problems.length > 0) {
+      res.status(400).json({
+        error: 'bad_scenario',
+        message: `The scenario has ${problems.length} problem(s); nothing changed.`,
+        hint: 'Fix them (bybit-mock validate FILE shows the same list) and send it again.',
+        problems: problems.map((p) => ({ line: p.line, column: p.column, path: p.path, message: p.message })),
+      });
+      return;
+    }
+    res.json({ status: 'loaded', state: deps.exchange().stateView() });
+  });
+  router.get('/scenario', (_req, res) => {
+    res.json(deps.scenario());
+  });
   router.use(express.json({ limit: '1mb', type: () => true }));
 
   router.get('/events', eventStream(deps.events));

@@ -114,9 +114,10 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
     adminToken: opts.adminToken,
   };
   const config = resolveConfig({ file: opts.configFile, env: opts.env, flags });
-  const { result, file } = loadScenario(opts.scenario, config);
-  if (!result.ok) throw new ScenarioLoadError(result.problems);
-  const scenario = result.scenario;
+  const loaded = loadScenario(opts.scenario, config);
+  if (!loaded.result.ok) throw new ScenarioLoadError(loaded.result.problems);
+  let scenario = loaded.result.scenario;
+  let file = loaded.file;
   const logger = opts.logger ?? createLogger(config.logLevel, config.logFormat);
   const version = readPackageVersion();
   const startedAt = Date.now();
@@ -173,6 +174,15 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
           hub,
           events,
           exchange: () => current.exchange,
+          scenario: () => ({ file, scenario }),
+          loadScenario: (text) => {
+            const r = parseScenario(text, '<admin upload>');
+            if (!r.ok) return r.problems;
+            scenario = r.scenario;
+            file = '<admin upload>';
+            reset();
+            return [];
+          },
         }),
         createAdminRouter({
           version,
@@ -226,7 +236,9 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
     get clock() {
       return current.clock;
     },
-    scenarioFile: file,
+    get scenarioFile() {
+      return file;
+    },
     reset,
     close() {
       closing ??= new Promise<void>((done) => {

@@ -239,3 +239,27 @@ test('GET /events streams order, execution, position and wallet events, filtered
 
   expect((await fetch(`${ex.adminUrl}/events?types=nope`)).status).toBe(400);
 });
+
+test('POST /scenario loads YAML and resets to it; a bad one is 400 with every problem and changes nothing', async () => {
+  const before = (await admin('GET', '/scenario')).body;
+  expect(before.file).toBe('admin-ops');
+  const bad = await admin('POST', '/scenario', 'version: 2\nseeed: 1\n');
+  expect(bad.status).toBe(400);
+  expect(bad.body.error).toBe('bad_scenario');
+  expect(bad.body.problems.map((p: Json) => p.path)).toEqual(
+    expect.arrayContaining(['version', 'seeed', 'instruments']),
+  );
+  expect((await admin('GET', '/scenario')).body.file).toBe('admin-ops');
+
+  const yaml = manualScenarioYaml().replace('price: "50000"', 'price: "60000"');
+  const loaded = await admin('POST', '/scenario', yaml);
+  expect(loaded.status).toBe(200);
+  const btc = loaded.body.state.instruments.find(
+    (i: Json) => i.category === 'linear' && i.symbol === 'BTCUSDT',
+  );
+  expect(btc.lastPrice).toBe('60000.0');
+  expect((await admin('GET', '/scenario')).body).toMatchObject({ file: '<admin upload>' });
+  expect((await admin('POST', '/scenario', '')).status).toBe(400);
+  // Back to the test's scenario for the other tests.
+  await admin('POST', '/scenario', manualScenarioYaml());
+});
