@@ -2,6 +2,7 @@
  * The command-line program. Commands parse flags and call the runtime; no logic lives here.
  * User mistakes print a message and exit 1, never a stack trace.
  */
+import { addAdminCommands } from './commands/admin.js';
 import { Command, InvalidArgumentError } from 'commander';
 import {
   ConfigError,
@@ -163,6 +164,8 @@ export function buildProgram(): Command {
     .action((file: string, opts: { force?: boolean }) => {
       process.exitCode = runInit(file, stdio, { force: opts.force });
     });
+
+  addAdminCommands(program, stdio);
 
   return program;
 }
