@@ -13,6 +13,7 @@ import type { ScenarioProblem } from '../config/scenario/load.js';
 import type { Journal, JournalFilter } from '../runtime/journal.js';
 import type { WsHub } from '../ws/hub.js';
 import { eventStream, type AdminEventRelay } from './admin-events.js';
+import { openApiDocument } from './openapi.js';
 
 export interface AdminOpsDeps {
   token: string | undefined;
@@ -20,6 +21,7 @@ export interface AdminOpsDeps {
   hub: WsHub;
   exchange: () => Exchange;
   events: AdminEventRelay;
+  version: string;
   /** The loaded scenario (file name and parsed content). */
   scenario: () => { file: string; scenario: unknown };
   /** Loads a scenario from YAML text and resets to it; returns its problems (empty: loaded). */
@@ -128,6 +130,9 @@ export function createAdminOpsRouter(deps: AdminOpsDeps): Router {
   router.use(express.json({ limit: '1mb', type: () => true }));
 
   router.get('/events', eventStream(deps.events));
+  router.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument(deps.version));
+  });
 
   // ---- rules ----
   router.get('/rules', (_req, res) => {

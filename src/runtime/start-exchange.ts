@@ -173,6 +173,7 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
           journal,
           hub,
           events,
+          version,
           exchange: () => current.exchange,
           scenario: () => ({ file, scenario }),
           loadScenario: (text) => {
