@@ -162,6 +162,37 @@ describe('bybit-api', () => {
     expect(pos.result.list[0]).toMatchObject({ side: 'Buy', size: '0.010', avgPrice: '40000' });
   });
 
+  it('reconnects, re-authenticates and resubscribes after the admin terminates its private socket', async () => {
+    const from = responses.mark;
+    const closed = await admin('/connections/close', { stream: 'private', mode: 'terminate' });
+    expect(closed.closed.length).toBeGreaterThan(0);
+    const again = await responses.waitFor(
+      (r) => r.wsKey === 'v5Private' && r.op === 'subscribe' && r.success === true,
+      'resubscribe ack after the terminate',
+      8000,
+      from,
+    );
+    expect(again.success).toBe(true);
+    const seen = updates.mark;
+    const placed = await rest.submitOrder({
+      category: 'linear',
+      symbol: 'BTCUSDT',
+      side: 'Buy',
+      orderType: 'Limit',
+      qty: '0.001',
+      price: '40000',
+      orderLinkId: 'bapi-after-drop',
+    });
+    expect(placed.retCode).toBe(0);
+    await updates.waitFor(
+      isPrivate('order', (r) => r.orderId === placed.result.orderId),
+      'an order frame on the new connection',
+      3000,
+      seen,
+    );
+    await rest.cancelOrder({ category: 'linear', symbol: 'BTCUSDT', orderId: placed.result.orderId });
+  });
+
   it('sees an admin price move on the ticker stream and over REST', async () => {
     ws.subscribeV5(['tickers.BTCUSDT'], 'linear');
     const ack = await responses.waitFor(
@@ -221,6 +252,16 @@ describe('ccxt.pro', () => {
     expect(trades.filter((t) => t.order === created.id)).toEqual([
       expect.objectContaining({ price: 40000, amount: 0.002, takerOrMaker: 'maker' }),
     ]);
+  });
+
+  it('after the admin drops its public socket, the next watchTicker reconnects and streams', async () => {
+    await within(pro.watchTicker(LINEAR), WAIT_MS, 'ticker before the drop');
+    const pending = pro.watchTicker(LINEAR).catch((e: unknown) => e);
+    const closed = await admin('/connections/close', { stream: 'linear', mode: 'terminate' });
+    expect(closed.closed.length).toBeGreaterThan(0);
+    await within(pending, WAIT_MS, 'the watch pending during the drop settles');
+    const t = await within(pro.watchTicker(LINEAR), 5000, 'ticker after reconnecting');
+    expect(Number(t.last)).toBeGreaterThan(0);
   });
 
   it('watchTicker and fetchTicker see an admin price move', async () => {
