@@ -1,7 +1,7 @@
 /**
  * GET /__admin/events: live server-sent events, so a test can wait for "order X filled" without
  * polling. Each engine change becomes one event per object:
- *   event: order | execution | position | wallet | reset
+ *   event: order | execution | position | wallet | connection | reset
  *   data: {"account":"main","time":...,"data":{...the REST row...}}
  * `?account=` keeps one account's events; `?types=order,execution` keeps some types.
  * @see docs/admin-api.md
@@ -10,7 +10,7 @@ import type { Request, Response } from 'express';
 import type { Exchange, ExchangeEvents } from '../core/exchange.js';
 import { executionView, orderView, positionView } from '../core/views/trading-views.js';
 
-export type AdminEventType = 'order' | 'execution' | 'position' | 'wallet' | 'reset';
+export type AdminEventType = 'order' | 'execution' | 'position' | 'wallet' | 'connection' | 'reset';
 export interface AdminEvent {
   type: AdminEventType;
   account: string;
@@ -27,6 +27,12 @@ export class AdminEventRelay {
   attach(exchange: Exchange, now: () => number): void {
     for (const d of this.detach) d();
     this.detach = [exchange.bus.on('trading', (u) => this.onTrading(exchange, u, now()))];
+  }
+
+  /** A WebSocket connection opened, authenticated or closed. */
+  emitConnection(time: number, e: { event: string; connId: string; stream: string; account: string }): void {
+    if (this.listeners.size === 0) return;
+    this.send({ type: 'connection', account: e.account, time, data: e });
   }
 
   emitReset(time: number): void {
@@ -77,7 +83,7 @@ export class AdminEventRelay {
   }
 }
 
-const TYPES: readonly AdminEventType[] = ['order', 'execution', 'position', 'wallet', 'reset'];
+const TYPES: readonly AdminEventType[] = ['order', 'execution', 'position', 'wallet', 'connection', 'reset'];
 
 /** The SSE handler. */
 export function eventStream(relay: AdminEventRelay) {

@@ -136,6 +136,7 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
     logger,
     journal: (e) =>
       journal.record({ time: current.clock.now(), transport: 'ws', status: 0, latencyMs: 0, ...e }),
+    onConnection: (e) => events.emitConnection(current.clock.now(), e),
     options: {
       ...DEFAULT_HUB_OPTIONS,
       idleTimeoutMs: config.wsIdleTimeoutMs,

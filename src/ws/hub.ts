@@ -70,6 +70,13 @@ export interface HubDeps {
   rateLimiter: RateLimiter;
   logger: Logger;
   options: HubOptions;
+  /** Connections opening, authenticating and closing (the admin live events). */
+  onConnection?: (e: {
+    event: 'open' | 'auth' | 'close';
+    connId: string;
+    stream: StreamKind;
+    account: string;
+  }) => void;
   /** Receives every answered op but ping (the request journal). */
   journal?: (entry: {
     path: string;
@@ -281,6 +288,7 @@ export class WsHub {
         idle ?? this.deps.options.idleTimeoutMs,
       );
       this.conns.add(conn);
+      this.deps.onConnection?.({ event: 'open', connId: conn.id, stream: kind, account: '' });
       ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(conn, data, isBinary));
       ws.on('close', () => this.drop(conn));
       ws.on('error', () => this.drop(conn));
@@ -289,6 +297,12 @@ export class WsHub {
 
   private drop(conn: Connection): void {
     if (!this.conns.delete(conn)) return;
+    this.deps.onConnection?.({
+      event: 'close',
+      connId: conn.id,
+      stream: conn.kind,
+      account: conn.account?.name ?? '',
+    });
     for (const t of conn.topics) this.unsubscribePublic(conn, t);
     if (conn.account) this.byAccount.get(conn.account)?.delete(conn);
   }
@@ -676,6 +690,7 @@ export class WsHub {
       return;
     }
     conn.account = account;
+    this.deps.onConnection?.({ event: 'auth', connId: conn.id, stream: conn.kind, account: account.name });
     let set = this.byAccount.get(account);
     if (!set) {
       set = new Set();

@@ -287,3 +287,16 @@ test('GET /openapi.json documents every admin route, and every documented route 
   }
   await admin('POST', '/scenario', manualScenarioYaml());
 });
+
+test('GET /events?types=connection streams WebSocket connections opening, authenticating and closing', async () => {
+  const res = await fetch(`${ex.adminUrl}/events?types=connection`);
+  const { client } = await openAuthed(ex, '/v5/private');
+  await client.close();
+  const events = await readEvents(res, 3);
+  expect(events.map((e) => [e.event, e.data.data.event, e.data.data.stream])).toEqual([
+    ['connection', 'open', 'private'],
+    ['connection', 'auth', 'private'],
+    ['connection', 'close', 'private'],
+  ]);
+  expect(events[1]!.data.account).toBe('main');
+});
