@@ -141,7 +141,7 @@ export class Exchange {
           .find((i) => i.symbol === a.symbol && (a.category === undefined || i.category === a.category));
         if (!inst) return;
         if (a.overMs !== undefined && a.overMs > 0)
-          this.simulator.rampTo(a.symbol, simFloat(a.price), this.clock.now(), a.overMs);
+          this.rampMarketPrice(inst.category, inst.symbol, Big(a.price), a.overMs);
         else this.setMarketPrice(inst.category, inst.symbol, Big(a.price));
       } else if ('trade' in action) {
         const a = action.trade;
@@ -185,6 +185,8 @@ export class Exchange {
           this.ruleBook.add(action.addRule);
         }
       } else if ('removeRule' in action) this.ruleBook.remove(action.removeRule);
+      else if ('volatility' in action)
+        this.simulator.setVolatility(action.volatility.symbol, action.volatility.value);
     } catch (err) {
       if (!(err instanceof AdminError) && !(err instanceof ExchangeError)) throw err;
     }

@@ -25,7 +25,7 @@ class SymbolDriver {
   fair: number;
   index: number;
   tickIndex = 0;
-  private readonly sigmaTick: number;
+  private sigmaTick: number;
 
   constructor(
     readonly symbol: string,
@@ -41,6 +41,11 @@ class SymbolDriver {
 
   /** Paused: the fair price holds still (books and trades go on around it). */
   paused = false;
+
+  /** Changes the annualised volatility of the walk from the next tick on. */
+  setVolatility(volatility: number): void {
+    this.sigmaTick = volatility * Math.sqrt(this.spec.tickIntervalMs / MS_PER_YEAR);
+  }
   /** A linear move of the fair price from `from` to `to` over [start, end] (scripted ramps). */
   ramp: { from: number; to: number; start: number; end: number } | undefined;
 
@@ -119,6 +124,14 @@ export class MarketSimulator {
     const d = this.drivers.find((x) => x.symbol === symbol);
     if (!d) return false;
     d.ramp = { from: d.fair, to: price, start: now, end: now + overMs };
+    return true;
+  }
+
+  /** Changes a symbol's volatility (annualised fraction); false when it has no market. */
+  setVolatility(symbol: string, volatility: number): boolean {
+    const d = this.drivers.find((x) => x.symbol === symbol);
+    if (!d) return false;
+    d.setVolatility(volatility);
     return true;
   }
 

@@ -36,7 +36,8 @@ export type TimelineAction =
       };
     }
   | { addRule: RuleSpec }
-  | { removeRule: string };
+  | { removeRule: string }
+  | { volatility: { symbol: string; value: number } };
 
 export interface TimelineEntry {
   id?: string;
@@ -59,12 +60,33 @@ export const TIMELINE_ACTIONS = [
   'position',
   'addRule',
   'removeRule',
+  'volatility',
 ] as const;
 
 const isMap = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 const decimalText = (v: unknown) =>
   typeof v === 'string' && /^\d+(\.\d+)?$/.test(v) && parseDecimal(v) !== undefined;
+const positiveText = (v: unknown) => decimalText(v) && /[1-9]/.test(v as string);
+
+/** The keys each action's map takes (a misspelt key would otherwise be silently ignored). */
+const ACTION_KEYS: Record<string, readonly string[]> = {
+  price: ['symbol', 'category', 'price', 'over'],
+  trade: ['symbol', 'category', 'price', 'qty', 'side'],
+  event: ['account', 'topic', 'data'],
+  disconnect: ['stream', 'account', 'code', 'reason', 'mode'],
+  balance: ['account', 'coin', 'walletBalance'],
+  position: ['account', 'symbol', 'side', 'size', 'avgPrice', 'leverage'],
+};
+
+/** What `disconnect.stream` may name: a stream kind or its path (as the hub matches them). */
+const STREAMS = ['spot', 'linear', 'inverse', 'option', 'private', 'trade'];
+const STREAM_NAMES = [
+  ...STREAMS,
+  ...STREAMS.slice(0, 4).map((c) => `/v5/public/${c}`),
+  '/v5/private',
+  '/v5/trade',
+];
 
 /**
  * Problems of one entry, given the ids defined before it. `ms` reads a duration (the loader's
@@ -118,18 +140,22 @@ export function timelineEntryProblems(
     for (const f of fields) if (!check(f, obj[f])) p.push(`do.${key}.${f} ${what}`);
   };
   const str = (_f: string, x: unknown) => typeof x === 'string' && x !== '';
+  const allowed = ACTION_KEYS[key];
+  if (allowed && isMap(v))
+    for (const k of Object.keys(v))
+      if (!allowed.includes(k)) p.push(`do.${key}: unknown key "${k}" (${key} takes ${allowed.join(', ')})`);
   switch (key) {
     case 'price':
     case 'trade': {
       if (!isMap(v)) return [...p, `do.${key} must be a map`];
       need(v, ['symbol'], str, 'is required');
-      need(v, ['price'], (_f, x) => decimalText(x), 'must be a decimal string');
+      need(v, ['price'], (_f, x) => positiveText(x), 'must be a decimal string > 0');
       if (v.category !== undefined && typeof v.category !== 'string')
         p.push(`do.${key}.category must be a string`);
       if (key === 'price' && v.over !== undefined && ms(v.over) === undefined)
         p.push('do.price.over must be a duration');
       if (key === 'trade') {
-        need(v, ['qty'], (_f, x) => decimalText(x), 'must be a decimal string');
+        need(v, ['qty'], (_f, x) => positiveText(x), 'must be a decimal string > 0');
         if (v.side !== 'Buy' && v.side !== 'Sell') p.push('do.trade.side must be Buy or Sell');
       }
       break;
@@ -156,8 +182,10 @@ export function timelineEntryProblems(
         )
       )
         p.push('do.disconnect.code must be 1000, 1001, 1011, 1012 or 3000-4999');
-      for (const f of ['stream', 'account', 'reason'])
+      for (const f of ['account', 'reason'])
         if (v[f] !== undefined && typeof v[f] !== 'string') p.push(`do.disconnect.${f} must be a string`);
+      if (v.stream !== undefined && !(typeof v.stream === 'string' && STREAM_NAMES.includes(v.stream)))
+        p.push(`do.disconnect.stream must be one of ${STREAM_NAMES.join(', ')}`);
       break;
     }
     case 'balance':
@@ -171,13 +199,22 @@ export function timelineEntryProblems(
       if (v.side !== 'Buy' && v.side !== 'Sell') p.push('do.position.side must be Buy or Sell');
       need(v, ['size'], (_f, x) => decimalText(x), 'must be a decimal string');
       for (const f of ['avgPrice', 'leverage'])
-        if (v[f] !== undefined && !decimalText(v[f])) p.push(`do.position.${f} must be a decimal string`);
+        if (v[f] !== undefined && !positiveText(v[f]))
+          p.push(`do.position.${f} must be a decimal string > 0`);
       break;
     case 'addRule':
       for (const m of ruleProblems(v)) p.push(`do.addRule: ${m}`);
       break;
     case 'removeRule':
       if (typeof v !== 'string' || v === '') p.push('do.removeRule must be a rule id');
+      break;
+    case 'volatility':
+      if (!isMap(v)) return [...p, 'do.volatility must be a map {symbol, value}'];
+      for (const k of Object.keys(v))
+        if (k !== 'symbol' && k !== 'value') p.push(`do.volatility.${k} is not a key (symbol, value)`);
+      if (typeof v.symbol !== 'string' || v.symbol === '') p.push('do.volatility.symbol is required');
+      if (typeof v.value !== 'number' || !(v.value >= 0) || v.value > 100)
+        p.push('do.volatility.value must be an annualised fraction from 0 to 100 (0.6 = 60 % a year)');
       break;
   }
   return p;
