@@ -8,7 +8,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { AdminError } from '../core/errors.js';
 import type { Exchange } from '../core/exchange.js';
+import { faultProblems, type Fault, type FaultSpec } from '../core/faults/faults.js';
 import { ruleProblems, type Rule, type RuleSpec } from '../core/rules/rules.js';
+import { parseDuration } from '../config/duration.js';
 import type { ScenarioProblem } from '../config/scenario/load.js';
 import type { Journal, JournalFilter } from '../runtime/journal.js';
 import type { WsHub } from '../ws/hub.js';
@@ -38,6 +40,21 @@ function ruleView(r: Rule) {
     remaining: Number.isFinite(r.remaining) ? r.remaining : null,
     hits: r.hits,
     source: r.source,
+  };
+}
+
+function faultView(f: Fault) {
+  return {
+    id: f.id,
+    path: f.path ?? '*',
+    account: f.account ?? null,
+    effect: f.effect,
+    probability: f.probability ?? 1,
+    times: f.times ?? null,
+    remaining: Number.isFinite(f.remaining) ? f.remaining : null,
+    until: Number.isFinite(f.until) ? f.until : null,
+    hits: f.hits,
+    source: f.source,
   };
 }
 
@@ -132,6 +149,63 @@ export function createAdminOpsRouter(deps: AdminOpsDeps): Router {
   router.get('/events', eventStream(deps.events));
   router.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument(deps.version));
+  });
+
+  // ---- faults ----
+  router.get('/faults', (_req, res) => {
+    res.json({ faults: deps.exchange().faults.list().map(faultView) });
+  });
+  router.post('/faults', (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    // `for` is a duration ("30s") on the wire; the core takes ms.
+    const spec: Record<string, unknown> = { ...body };
+    if (body.for !== undefined) {
+      const ms = parseDuration(body.for);
+      if (ms === undefined || ms < 1)
+        throw new AdminError(
+          400,
+          'bad_fault',
+          `for must be a duration such as "30s", got ${JSON.stringify(body.for)}.`,
+          'See docs/faults.md.',
+        );
+      delete spec.for;
+      spec.forMs = ms;
+    }
+    const problems = faultProblems(spec);
+    if (problems.length > 0) {
+      throw new AdminError(
+        400,
+        'bad_fault',
+        `The fault is invalid: ${problems.join('; ')}.`,
+        'See docs/faults.md for the fault format.',
+      );
+    }
+    const book = deps.exchange().faults;
+    if (typeof spec.id === 'string' && book.list().some((f) => f.id === spec.id)) {
+      throw new AdminError(
+        409,
+        'fault_exists',
+        `A fault with id "${spec.id}" exists.`,
+        'DELETE it first or pick another id.',
+      );
+    }
+    res.json(faultView(book.add(spec as unknown as FaultSpec)));
+  });
+  router.delete('/faults/:id', (req, res) => {
+    const id = String(req.params.id);
+    if (!deps.exchange().faults.remove(id)) {
+      throw new AdminError(
+        404,
+        'fault_not_found',
+        `No fault with id "${id}".`,
+        'GET /__admin/faults lists them.',
+      );
+    }
+    res.json({ removed: id });
+  });
+  router.post('/faults/reset', (_req, res) => {
+    deps.exchange().faults.reset();
+    res.json({ faults: deps.exchange().faults.list().map(faultView) });
   });
 
   // ---- rules ----

@@ -108,6 +108,26 @@ export const ADMIN_OPERATIONS: readonly Op[] = [
     summary: 'Move a manual clock to an instant',
     body: obj({ time: { type: 'integer' } }, ['time']),
   },
+  { method: 'get', path: '/faults', summary: 'Faults in order, with hits and remaining' },
+  {
+    method: 'post',
+    path: '/faults',
+    summary: 'Add a fault in front (see docs/faults.md)',
+    body: obj(
+      {
+        id: { type: 'string' },
+        path: { type: 'string' },
+        account: { type: 'string' },
+        effect: { type: 'object' },
+        probability: { type: 'number' },
+        times: { type: 'integer', minimum: 1 },
+        for: { type: 'string' },
+      },
+      ['effect'],
+    ),
+  },
+  { method: 'delete', path: '/faults/{id}', summary: 'Remove a fault' },
+  { method: 'post', path: '/faults/reset', summary: "Back to the scenario's faults" },
   { method: 'get', path: '/rules', summary: 'Rules in order, with hits and remaining' },
   {
     method: 'post',

@@ -12,6 +12,7 @@ import { fundingRateAt, fundingTimes, type FundingQuery } from './market/funding
 import type { CandleKind, InstrumentMarket, KlineQuery } from './market/instrument-market.js';
 import { MarketSimulator, type MarketTickEvent } from './market/simulator.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { FaultBook } from './faults/faults.js';
 import { RuleBook, type RuleAction } from './rules/rules.js';
 import type { TimelineAction } from './timeline/timeline.js';
 import { Random } from './random.js';
@@ -82,6 +83,7 @@ export class Exchange {
   private simulator!: MarketSimulator;
   private engine!: TradingEngine;
   private ruleBook!: RuleBook;
+  private faultBook!: FaultBook;
   private ruleTimers: TimerHandle[] = [];
   private service!: TradingService;
   private symbolIds = new Map<string, number>();
@@ -271,6 +273,7 @@ export class Exchange {
       now: () => this.clock.now(),
     });
     this.ruleBook = new RuleBook(seed.rules ?? [], root.fork('rules'));
+    this.faultBook = new FaultBook(seed.faults ?? [], root.fork('faults'), () => this.clock.now());
     this.symbolIds.clear();
     seed.instruments.forEach((spec, i) => this.symbolIds.set(`${spec.category}:${spec.symbol}`, i + 1));
     this.applySeedPositions();
@@ -302,6 +305,11 @@ export class Exchange {
   /** Orders, executions and positions: the v5 trade, execution and position endpoints. */
   get trading(): TradingService {
     return this.service;
+  }
+
+  /** Network faults: REST consults them before rules. */
+  get faults(): FaultBook {
+    return this.faultBook;
   }
 
   /** Scripted answers: REST and WS consult them before running a request. */

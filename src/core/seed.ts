@@ -2,6 +2,7 @@
  * What the core is built from: plain, already-validated data. The scenario loader (config/)
  * turns a YAML file into this; tests may build it directly. Decimals are strings.
  */
+import type { FaultSpec } from './faults/faults.js';
 import type { RuleSpec } from './rules/rules.js';
 import type { TimelineEntry } from './timeline/timeline.js';
 import type { InstrumentStatus, TradedCategory } from './types.js';
@@ -99,6 +100,8 @@ export interface ExchangeSeed {
   accounts: AccountSpec[];
   /** Scripted answers (scenario `rules:`); none by default. */
   rules?: RuleSpec[];
+  /** Network trouble on demand (scenario `faults:`); none by default. */
+  faults?: FaultSpec[];
   /** Things that happen by themselves (scenario `timeline:`), durations in ms. */
   timeline?: TimelineEntry[];
 }

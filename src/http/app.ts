@@ -150,6 +150,48 @@ async function handle(route: RouteDef, req: Request, res: Response, deps: HttpDe
       res.setHeader('X-Bapi-Limit-Status', String(limit.remaining));
       res.setHeader('X-Bapi-Limit-Reset-Timestamp', String(limit.resetAt));
     }
+    // Network faults first, then scripted answers (rules), then the exchange.
+    const fault =
+      exchange.faults.size > 0
+        ? exchange.faults.take(route.path, account?.name ?? '', account?.apiKey ?? '')
+        : undefined;
+    if (fault) {
+      const e = fault.effect;
+      const latency = exchange.faults.latencyOf(e);
+      if (latency > 0) await exchange.delay(latency);
+      if (e.hang) return;
+      if (e.reset) {
+        req.socket.destroy();
+        return;
+      }
+      if (e.empty) {
+        res.status(200).end();
+        return;
+      }
+      if (e.malformed) {
+        res.status(200).type('application/json').send('{"retCode":0,"retMsg":"OK","result":{"li');
+        return;
+      }
+      if (e.error && 'httpStatus' in e.error) {
+        res.status(e.error.httpStatus);
+        if (typeof e.error.body === 'string') res.type('text/plain').send(e.error.body);
+        else res.json(e.error.body ?? {});
+        journal(deps, req, route, accountName, params, res.statusCode, undefined);
+        return;
+      }
+      if (e.error) throw new ExchangeError(e.error.retCode, e.error.retMsg);
+      if (e.lose) {
+        // The request runs (an order is placed), then the answer is lost on the way.
+        try {
+          route.handler({ params, exchange, account });
+        } catch (err) {
+          if (!(err instanceof ExchangeError)) throw err;
+        }
+        journal(deps, req, route, accountName, params, 0, undefined);
+        req.socket.destroy();
+        return;
+      }
+    }
     // Scripted answers (rules) come before the exchange sees the request.
     const rule =
       exchange.rules.size > 0
