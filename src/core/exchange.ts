@@ -133,23 +133,26 @@ export class Exchange {
     });
   }
 
+  /** The instrument of a symbol, in `category` when given (else the first listed). */
+  private instrumentNamed(symbol: string, category?: string): Instrument | undefined {
+    return this.instruments
+      .all()
+      .find((i) => i.symbol === symbol && (category === undefined || i.category === category));
+  }
+
   /** One timeline action. A step that cannot apply (unknown account, a taken rule id) is skipped. */
   runTimelineAction(action: TimelineAction): void {
     try {
       if ('price' in action) {
         const a = action.price;
-        const inst = this.instruments
-          .all()
-          .find((i) => i.symbol === a.symbol && (a.category === undefined || i.category === a.category));
+        const inst = this.instrumentNamed(a.symbol, a.category);
         if (!inst) return;
         if (a.overMs !== undefined && a.overMs > 0)
           this.rampMarketPrice(inst.category, inst.symbol, Big(a.price), a.overMs);
         else this.setMarketPrice(inst.category, inst.symbol, Big(a.price));
       } else if ('trade' in action) {
         const a = action.trade;
-        const inst = this.instruments
-          .all()
-          .find((i) => i.symbol === a.symbol && (a.category === undefined || i.category === a.category));
+        const inst = this.instrumentNamed(a.symbol, a.category);
         if (inst) this.printTrade(inst.category, inst.symbol, Big(a.price), Big(a.qty), a.side);
       } else if ('pause' in action) this.setMarketPaused(true);
       else if ('resume' in action) this.setMarketPaused(false);
@@ -908,33 +911,26 @@ export class Exchange {
     return { category: o.category, ...orderView(o) };
   }
 
-  /** Moves a symbol's price now: books, mark, index and last follow; resting orders, triggers, TP/SL and liquidations react. */
-  setMarketPrice(category: string, symbol: string, price: BigT): void {
+  private adminInstrument(category: string, symbol: string): Instrument {
     const inst = this.instruments.get(category, symbol);
-    if (!inst)
+    if (!inst) {
       throw new AdminError(
         404,
         'instrument_not_found',
         `No instrument ${category}/${symbol}.`,
         'GET /__admin/state lists them.',
       );
-    if (price.lte(ZERO) || price.gt(inst.maxPrice)) {
-      throw new AdminError(
-        400,
-        'bad_price',
-        `price must be > 0 and <= ${inst.maxPrice.toFixed()}.`,
-        'Send e.g. "65000".',
-      );
     }
+    return inst;
+  }
+
+  /** Moves a symbol's price now: books, mark, index and last follow; resting orders, triggers, TP/SL and liquidations react. */
+  setMarketPrice(category: string, symbol: string, price: BigT): void {
+    const inst = this.adminInstrument(category, symbol);
+    checkAdminPrice(inst, price);
     const now = this.clock.now();
     const r = this.simulator.reprice(symbol, simFloat(price), now);
-    if (!r)
-      throw new AdminError(
-        404,
-        'market_not_found',
-        `Symbol ${symbol} has no simulated market.`,
-        'Add it under market: in the scenario.',
-      );
+    if (!r) throw noMarket(symbol);
     for (const { market, trade } of r.markets) {
       this.engine.onMarketTick(market.instrument, [trade]);
       this.bus.emit('marketTick', { key: market.instrument.key, time: now, trades: [trade] });
@@ -943,42 +939,16 @@ export class Exchange {
 
   /** Moves a symbol's price linearly to `price` over `overMs`, one simulator tick at a time. */
   rampMarketPrice(category: string, symbol: string, price: BigT, overMs: number): void {
-    const inst = this.instruments.get(category, symbol);
-    if (!inst)
-      throw new AdminError(
-        404,
-        'instrument_not_found',
-        `No instrument ${category}/${symbol}.`,
-        'GET /__admin/state lists them.',
-      );
-    if (price.lte(ZERO) || price.gt(inst.maxPrice)) {
-      throw new AdminError(
-        400,
-        'bad_price',
-        `price must be > 0 and <= ${inst.maxPrice.toFixed()}.`,
-        'Send e.g. "65000".',
-      );
-    }
+    const inst = this.adminInstrument(category, symbol);
+    checkAdminPrice(inst, price);
     if (!this.simulator.rampTo(symbol, simFloat(price), this.clock.now(), overMs)) {
-      throw new AdminError(
-        404,
-        'market_not_found',
-        `Symbol ${symbol} has no simulated market.`,
-        'Add it under market: in the scenario.',
-      );
+      throw noMarket(symbol);
     }
   }
 
   /** Prints one public trade (taker `side`) at `price`; resting orders it trades through fill. */
   printTrade(category: string, symbol: string, price: BigT, qty: BigT, side: 'Buy' | 'Sell'): void {
-    const inst = this.instruments.get(category, symbol);
-    if (!inst)
-      throw new AdminError(
-        404,
-        'instrument_not_found',
-        `No instrument ${category}/${symbol}.`,
-        'GET /__admin/state lists them.',
-      );
+    const inst = this.adminInstrument(category, symbol);
     if (price.lte(ZERO) || !isMultipleOf(price, inst.tickSize)) {
       throw new AdminError(
         400,
@@ -1044,4 +1014,25 @@ export class Exchange {
       })),
     };
   }
+}
+
+/** Admin price moves: above zero and within the instrument's price filter. */
+function checkAdminPrice(inst: Instrument, price: BigT): void {
+  if (price.lte(ZERO) || price.gt(inst.maxPrice)) {
+    throw new AdminError(
+      400,
+      'bad_price',
+      `price must be > 0 and <= ${inst.maxPrice.toFixed()}.`,
+      'Send e.g. "65000".',
+    );
+  }
+}
+
+function noMarket(symbol: string): AdminError {
+  return new AdminError(
+    404,
+    'market_not_found',
+    `Symbol ${symbol} has no simulated market.`,
+    'Add it under market: in the scenario.',
+  );
 }

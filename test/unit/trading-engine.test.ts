@@ -15,41 +15,16 @@ import { fundingRateAt } from '../../src/core/market/funding.js';
 import type { InstrumentMarket } from '../../src/core/market/instrument-market.js';
 import type { BookSide } from '../../src/core/market/order-book.js';
 import { Params } from '../../src/core/params.js';
-import type { BookSpec, ExchangeSeed, InstrumentSpec } from '../../src/core/seed.js';
+import type { BookSpec, ExchangeSeed } from '../../src/core/seed.js';
 import { bustPrice, liqPrice } from '../../src/core/trading/ledger.js';
 import type { Execution, Order } from '../../src/core/trading/model.js';
+import { btcInstrument } from '../support/seeds.js';
 
 const START = Date.UTC(2026, 0, 1, 12, 0, 0);
 const HOUR = 3_600_000;
 const TAKER = Big('0.00055');
 const MAKER = Big('0.0002');
 const SPOT_FEE = Big('0.001');
-
-function instrument(category: 'linear' | 'spot'): InstrumentSpec {
-  const linear = category === 'linear';
-  return {
-    symbol: 'BTCUSDT',
-    category,
-    baseCoin: 'BTC',
-    quoteCoin: 'USDT',
-    settleCoin: 'USDT',
-    status: 'Trading',
-    tickSize: linear ? '0.1' : '0.01',
-    qtyStep: linear ? '0.001' : '0.000001',
-    minOrderQty: linear ? '0.001' : '0.000048',
-    maxOrderQty: linear ? '100' : '71',
-    maxMarketOrderQty: linear ? '50' : '4.5',
-    minNotional: linear ? '5' : '1',
-    maxNotional: linear ? '0' : '2000000',
-    minPrice: linear ? '0.1' : '0.01',
-    maxPrice: linear ? '1999999.8' : '1999999.99',
-    maxLeverage: linear ? '100' : '1',
-    makerFee: linear ? '0.0002' : '0.001',
-    takerFee: linear ? '0.00055' : '0.001',
-    launchTime: '1585526400000',
-    fundingIntervalMinutes: 480,
-  };
-}
 
 interface BootOptions {
   seed?: number;
@@ -68,7 +43,7 @@ function makeSeed(o: BootOptions = {}): ExchangeSeed {
   return {
     seed: o.seed ?? 7,
     startTime: o.start ?? START,
-    instruments: [instrument('linear'), instrument('spot')],
+    instruments: [btcInstrument('linear'), btcInstrument('spot')],
     markets: {
       BTCUSDT: {
         price: '65000',

@@ -13,8 +13,9 @@ import { Big, ZERO, fromInt, type Big as BigT } from '../../src/core/decimal.js'
 import { ExchangeError } from '../../src/core/errors.js';
 import { Exchange } from '../../src/core/exchange.js';
 import { Params } from '../../src/core/params.js';
-import type { ExchangeSeed, InstrumentSpec } from '../../src/core/seed.js';
+import type { ExchangeSeed } from '../../src/core/seed.js';
 import { LEGAL_TRANSITIONS, type OrderStatus } from '../../src/core/trading/model.js';
+import { btcInstrument } from '../support/seeds.js';
 
 const START = Date.UTC(2026, 0, 1, 12, 0, 0);
 const TICK_MS = 60_000;
@@ -24,37 +25,11 @@ const BALANCES: Record<(typeof ACCOUNTS)[number], Record<string, string>> = {
   other: { USDT: '40000', BTC: '0.8' },
 };
 
-function spec(category: 'linear' | 'spot'): InstrumentSpec {
-  const linear = category === 'linear';
-  return {
-    symbol: 'BTCUSDT',
-    category,
-    baseCoin: 'BTC',
-    quoteCoin: 'USDT',
-    settleCoin: 'USDT',
-    status: 'Trading',
-    tickSize: linear ? '0.1' : '0.01',
-    qtyStep: linear ? '0.001' : '0.000001',
-    minOrderQty: linear ? '0.001' : '0.000048',
-    maxOrderQty: linear ? '100' : '71',
-    maxMarketOrderQty: linear ? '50' : '4.5',
-    minNotional: linear ? '5' : '1',
-    maxNotional: linear ? '0' : '2000000',
-    minPrice: linear ? '0.1' : '0.01',
-    maxPrice: linear ? '1999999.8' : '1999999.99',
-    maxLeverage: linear ? '100' : '1',
-    makerFee: linear ? '0.0002' : '0.001',
-    takerFee: linear ? '0.00055' : '0.001',
-    launchTime: '1585526400000',
-    fundingIntervalMinutes: 480,
-  };
-}
-
 function makeSeed(): ExchangeSeed {
   return {
     seed: 11,
     startTime: START,
-    instruments: [spec('linear'), spec('spot')],
+    instruments: [btcInstrument('linear'), btcInstrument('spot')],
     markets: {
       BTCUSDT: {
         price: '65000',

@@ -11,11 +11,12 @@ import { Exchange } from '../../src/core/exchange.js';
 import type { InstrumentMarket } from '../../src/core/market/instrument-market.js';
 import { nextBucket } from '../../src/core/market/intervals.js';
 import { Params } from '../../src/core/params.js';
-import type { ExchangeSeed, InstrumentSpec } from '../../src/core/seed.js';
+import type { ExchangeSeed } from '../../src/core/seed.js';
 import { KLINE_INTERVALS, type KlineInterval } from '../../src/core/types.js';
 import { klineRow, orderbookView, priceStr, qtyStr } from '../../src/core/views/market-views.js';
 import type { PublicTopic } from '../../src/ws/protocol.js';
 import { initialFrame, updateFrames, type TopicState } from '../../src/ws/public-feed.js';
+import { btcInstrument } from '../support/seeds.js';
 
 const START = Date.UTC(2026, 0, 1, 12, 0, 30);
 const TICK_MS = 1000;
@@ -71,37 +72,11 @@ interface KlineFrame {
   type: 'snapshot';
 }
 
-function instrument(category: Cat): InstrumentSpec {
-  const linear = category === 'linear';
-  return {
-    symbol: SYMBOL,
-    category,
-    baseCoin: 'BTC',
-    quoteCoin: 'USDT',
-    settleCoin: 'USDT',
-    status: 'Trading',
-    tickSize: linear ? '0.1' : '0.01',
-    qtyStep: linear ? '0.001' : '0.000001',
-    minOrderQty: linear ? '0.001' : '0.000048',
-    maxOrderQty: linear ? '100' : '71',
-    maxMarketOrderQty: linear ? '50' : '4.5',
-    minNotional: linear ? '5' : '1',
-    maxNotional: linear ? '0' : '2000000',
-    minPrice: linear ? '0.1' : '0.01',
-    maxPrice: linear ? '1999999.8' : '1999999.99',
-    maxLeverage: linear ? '100' : '1',
-    makerFee: linear ? '0.0002' : '0.001',
-    takerFee: linear ? '0.00055' : '0.001',
-    launchTime: '1585526400000',
-    fundingIntervalMinutes: 480,
-  };
-}
-
 function makeSeed(volatility: number, depth: number, levelQty: string): ExchangeSeed {
   return {
     seed: 11,
     startTime: START,
-    instruments: [instrument('linear'), instrument('spot')],
+    instruments: [btcInstrument('linear'), btcInstrument('spot')],
     markets: {
       [SYMBOL]: {
         price: '65000',

@@ -734,7 +734,6 @@ export class TradingEngine {
   }
 
   private executeMatch(taker: Order, x: Match, m: InstrumentMarket, now: number): void {
-    const inst = taker.instrument;
     if (x.maker) {
       const maker = x.maker;
       if (!isOpen(maker)) return;
@@ -766,7 +765,6 @@ export class TradingEngine {
     m.book.consume(taker.side === 'Buy' ? 'asks' : 'bids', x.ticks, x.steps, now);
     const trade = m.recordTrade(now, taker.side, x.ticks, x.steps);
     this.fill(taker, x.ticks, x.steps, false, trade, m);
-    void inst;
   }
 
   /**

@@ -12,7 +12,6 @@ import { Params } from '../params.js';
 import type { TradedCategory } from '../types.js';
 import { closedPnlView, executionView, orderView, positionView } from '../views/trading-views.js';
 import type { TradingEngine } from './engine.js';
-import { ticksOf } from './ledger.js';
 import {
   ORDER_STATUSES,
   TRIGGER_BY,
@@ -520,7 +519,6 @@ export class TradingService {
       throw errors.tpslNotModified();
     }
     this.engine.setTradingStop(pos, tp, sl, tpBy, slBy);
-    void ticksOf;
     return {};
   }
 }
