@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { stringify as stringifyYaml } from 'yaml';
 import { createAdminRouter } from '../admin/admin-app.js';
 import { AdminEventRelay } from '../admin/admin-events.js';
 import { createAdminOpsRouter } from '../admin/admin-ops.js';
@@ -47,8 +48,11 @@ export interface StartOptions {
   seed?: number;
   logLevel?: DaemonConfig['logLevel'];
   logFormat?: DaemonConfig['logFormat'];
-  /** A scenario file path, or YAML text. Default: the config's scenario (scenarios/default.yaml). */
-  scenario?: string | { yaml: string; name?: string };
+  /**
+   * A scenario file path, `{yaml}` text, or `{object}` (the parsed form of a scenario file).
+   * Default: the config's scenario (scenarios/default.yaml).
+   */
+  scenario?: string | { yaml: string; name?: string } | { object: Record<string, unknown>; name?: string };
   /** Bearer token required by /__admin (flag --admin-token). */
   adminToken?: string;
   /** A ready logger (tests pass a silent one). */
@@ -81,7 +85,9 @@ function loadScenario(
 ): { result: ScenarioLoadResult; file: string } {
   if (source !== undefined && typeof source !== 'string') {
     const file = source.name ?? '<inline scenario>';
-    return { result: parseScenario(source.yaml, file), file };
+    // An object goes through the same loader as a file, so its problems are reported the same way.
+    const text = 'yaml' in source ? source.yaml : stringifyYaml(source.object);
+    return { result: parseScenario(text, file), file };
   }
   const file = source ?? config.scenario;
   return { result: loadScenarioFile(file), file };
