@@ -304,7 +304,13 @@ export function createAdminRouter(deps: AdminDeps): Router {
   // ---- clock ----
   const clockView = () => {
     const c = deps.clock();
-    return { now: c.now(), mode: c instanceof ManualClock ? 'manual' : 'real' };
+    const skewMs = deps.exchange().faults.skewMs;
+    return {
+      now: c.now(),
+      mode: c instanceof ManualClock ? 'manual' : 'real',
+      skewMs,
+      serverTime: c.now() + skewMs,
+    };
   };
   router.get('/clock', route(clockView));
   router.post(

@@ -8,7 +8,14 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { AdminError } from '../core/errors.js';
 import type { Exchange } from '../core/exchange.js';
-import { faultProblems, type Fault, type FaultSpec } from '../core/faults/faults.js';
+import {
+  checkFault,
+  networkProblems,
+  skewProblems,
+  type Fault,
+  type NetworkSettings,
+} from '../core/faults/faults.js';
+import { rateLimitProblems } from '../core/limits/rate-limits.js';
 import { ruleProblems, type Rule, type RuleSpec } from '../core/rules/rules.js';
 import { parseDuration } from '../config/duration.js';
 import type { ScenarioProblem } from '../config/scenario/load.js';
@@ -46,7 +53,10 @@ function ruleView(r: Rule) {
 function faultView(f: Fault) {
   return {
     id: f.id,
-    path: f.path ?? '*',
+    transport: f.transport,
+    ...(f.transport === 'rest'
+      ? { path: f.path ?? '*' }
+      : { stream: f.stream ?? null, topic: f.topic ?? null, op: f.op ?? null }),
     account: f.account ?? null,
     effect: f.effect,
     probability: f.probability ?? 1,
@@ -156,22 +166,8 @@ export function createAdminOpsRouter(deps: AdminOpsDeps): Router {
     res.json({ faults: deps.exchange().faults.list().map(faultView) });
   });
   router.post('/faults', (req, res) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    // `for` is a duration ("30s") on the wire; the core takes ms.
-    const spec: Record<string, unknown> = { ...body };
-    if (body.for !== undefined) {
-      const ms = parseDuration(body.for);
-      if (ms === undefined || ms < 1)
-        throw new AdminError(
-          400,
-          'bad_fault',
-          `for must be a duration such as "30s", got ${JSON.stringify(body.for)}.`,
-          'See docs/faults.md.',
-        );
-      delete spec.for;
-      spec.forMs = ms;
-    }
-    const problems = faultProblems(spec);
+    // `for` is a duration ("30s") on the wire, as in scenario files.
+    const { problems, spec } = checkFault(req.body ?? {}, parseDuration);
     if (problems.length > 0) {
       throw new AdminError(
         400,
@@ -189,7 +185,7 @@ export function createAdminOpsRouter(deps: AdminOpsDeps): Router {
         'DELETE it first or pick another id.',
       );
     }
-    res.json(faultView(book.add(spec as unknown as FaultSpec)));
+    res.json(faultView(book.add(spec)));
   });
   router.delete('/faults/:id', (req, res) => {
     const id = String(req.params.id);
@@ -206,6 +202,78 @@ export function createAdminOpsRouter(deps: AdminOpsDeps): Router {
   router.post('/faults/reset', (_req, res) => {
     deps.exchange().faults.reset();
     res.json({ faults: deps.exchange().faults.list().map(faultView) });
+  });
+
+  // ---- network settings and clock skew ----
+  const networkView = () => ({ network: deps.exchange().faults.network ?? null });
+  router.get('/network', (_req, res) => {
+    res.json(networkView());
+  });
+  router.put('/network', (req, res) => {
+    const problems = networkProblems(req.body);
+    if (problems.length > 0) {
+      throw new AdminError(
+        400,
+        'bad_network',
+        `The network settings are invalid: ${problems.join('; ')}.`,
+        'Send {"latencyMs": 50, "jitterMs": 20, "errorRate": 0.01, "dropRate": 0.01}; absent fields are 0.',
+      );
+    }
+    deps.exchange().faults.setNetwork(req.body as Partial<NetworkSettings>);
+    res.json(networkView());
+  });
+  router.delete('/network', (_req, res) => {
+    deps.exchange().faults.setNetwork(undefined);
+    res.json(networkView());
+  });
+  router.put('/clock/skew', (req, res) => {
+    const ms = (req.body as Record<string, unknown> | undefined)?.skewMs;
+    const problems = skewProblems(ms);
+    if (problems.length > 0)
+      throw new AdminError(
+        400,
+        'bad_field',
+        `${problems[0]}.`,
+        'Send {"skewMs": 30000} (0 removes the skew).',
+      );
+    const faults = deps.exchange().faults;
+    faults.setSkew(ms as number);
+    res.json({ skewMs: faults.skewMs, serverTime: deps.exchange().serverTime() });
+  });
+
+  // ---- rate limits ----
+  const limitsView = () => {
+    const ex = deps.exchange();
+    const usage = ex.limits.usage(ex.now());
+    const accountOf = new Map(ex.listAccounts().map((a) => [a.uid, a.name]));
+    return {
+      config: ex.limits.config,
+      usage: {
+        uid: usage.uid.map((u) => ({ account: accountOf.get(u.uid) ?? '', ...u })),
+        ip: usage.ip,
+        wsConnections: deps.hub.connections().length,
+      },
+    };
+  };
+  router.get('/rate-limits', (_req, res) => {
+    res.json(limitsView());
+  });
+  router.put('/rate-limits', (req, res) => {
+    const { problems, value } = rateLimitProblems(req.body, parseDuration);
+    if (problems.length > 0) {
+      throw new AdminError(
+        400,
+        'bad_rate_limits',
+        `The rate-limit settings are invalid: ${problems.join('; ')}.`,
+        'See docs/faults.md "Rate limits"; e.g. {"enabled": false} or {"uid": {"/v5/order/create": 2}}.',
+      );
+    }
+    deps.exchange().limits.configure(value);
+    res.json(limitsView());
+  });
+  router.post('/rate-limits/reset', (_req, res) => {
+    deps.exchange().limits.reset();
+    res.json(limitsView());
   });
 
   // ---- rules ----

@@ -63,6 +63,7 @@ export const ERROR_CATALOG = {
     summary: 'Internal error (a bug in the mock: please report it)',
     httpStatus: 500,
   },
+  systemBusy: { retCode: 10016, summary: 'A request failed by the network settings (errorRate), HTTP 200' },
   routeNotFound: { retCode: 10017, summary: 'No such path or method', httpStatus: 404 },
   bodyTooLarge: { retCode: 10001, summary: 'Request body larger than the configured limit', httpStatus: 413 },
   leverageNotModified: { retCode: 110043, summary: 'set-leverage with the leverage already in force' },
@@ -158,6 +159,9 @@ export const errors = {
       'serverError',
       'Server error: the mock hit an internal error; see its log and please report it.',
     );
+  },
+  systemBusy(): ExchangeError {
+    return make('systemBusy', 'System error. Please try again later.');
   },
   routeNotFound(method: string, path: string): ExchangeError {
     return make(

@@ -13,6 +13,7 @@ import type { CandleKind, InstrumentMarket, KlineQuery } from './market/instrume
 import { MarketSimulator, type MarketTickEvent } from './market/simulator.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { FaultBook } from './faults/faults.js';
+import { RateLimiter } from './limits/rate-limits.js';
 import { RuleBook, type RuleAction } from './rules/rules.js';
 import type { TimelineAction } from './timeline/timeline.js';
 import { Random } from './random.js';
@@ -84,6 +85,7 @@ export class Exchange {
   private engine!: TradingEngine;
   private ruleBook!: RuleBook;
   private faultBook!: FaultBook;
+  private limiter!: RateLimiter;
   private ruleTimers: TimerHandle[] = [];
   private service!: TradingService;
   private symbolIds = new Map<string, number>();
@@ -190,6 +192,12 @@ export class Exchange {
           this.ruleBook.add(action.addRule);
         }
       } else if ('removeRule' in action) this.ruleBook.remove(action.removeRule);
+      else if ('addFault' in action) {
+        if (!this.faultBook.list().some((f) => f.id === action.addFault.id))
+          this.faultBook.add(action.addFault, 'timeline');
+      } else if ('removeFault' in action) this.faultBook.remove(action.removeFault);
+      else if ('network' in action) this.faultBook.setNetwork(action.network ?? undefined);
+      else if ('skew' in action) this.faultBook.setSkew(action.skew);
       else if ('volatility' in action)
         this.simulator.setVolatility(action.volatility.symbol, action.volatility.value);
     } catch (err) {
@@ -276,7 +284,14 @@ export class Exchange {
       now: () => this.clock.now(),
     });
     this.ruleBook = new RuleBook(seed.rules ?? [], root.fork('rules'));
-    this.faultBook = new FaultBook(seed.faults ?? [], root.fork('faults'), () => this.clock.now());
+    this.faultBook = new FaultBook(
+      seed.faults ?? [],
+      root.fork('faults'),
+      () => this.clock.now(),
+      seed.network,
+      seed.skewMs ?? 0,
+    );
+    this.limiter = new RateLimiter(seed.rateLimits);
     this.symbolIds.clear();
     seed.instruments.forEach((spec, i) => this.symbolIds.set(`${spec.category}:${spec.symbol}`, i + 1));
     this.applySeedPositions();
@@ -310,9 +325,22 @@ export class Exchange {
     return this.service;
   }
 
-  /** Network faults: REST consults them before rules. */
+  /** Network faults, network settings and clock skew: REST and WS consult them before rules. */
   get faults(): FaultBook {
     return this.faultBook;
+  }
+
+  /** Rate limits (UID, IP, WebSocket), counted on the exchange clock. */
+  get limits(): RateLimiter {
+    return this.limiter;
+  }
+
+  /**
+   * The time the server tells clients (envelope `time`, /v5/market/time, `Timenow`) and judges
+   * request timestamps by: the exchange clock plus the clock skew fault.
+   */
+  serverTime(): number {
+    return this.clock.now() + this.faultBook.skewMs;
   }
 
   /** Scripted answers: REST and WS consult them before running a request. */

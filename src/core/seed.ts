@@ -2,7 +2,8 @@
  * What the core is built from: plain, already-validated data. The scenario loader (config/)
  * turns a YAML file into this; tests may build it directly. Decimals are strings.
  */
-import type { FaultSpec } from './faults/faults.js';
+import type { FaultSpec, NetworkSettings } from './faults/faults.js';
+import type { RateLimitOverrides } from './limits/rate-limits.js';
 import type { RuleSpec } from './rules/rules.js';
 import type { TimelineEntry } from './timeline/timeline.js';
 import type { InstrumentStatus, TradedCategory } from './types.js';
@@ -102,6 +103,12 @@ export interface ExchangeSeed {
   rules?: RuleSpec[];
   /** Network trouble on demand (scenario `faults:`); none by default. */
   faults?: FaultSpec[];
+  /** Network conditions for everything at once (scenario `network:`). */
+  network?: Partial<NetworkSettings>;
+  /** Clock skew: the time the server tells and judges requests by is off by this much, ms. */
+  skewMs?: number;
+  /** Rate-limit settings over Bybit's defaults (scenario `rateLimits:`). */
+  rateLimits?: RateLimitOverrides;
   /** Things that happen by themselves (scenario `timeline:`), durations in ms. */
   timeline?: TimelineEntry[];
 }

@@ -8,7 +8,8 @@ import type { Logger } from 'pino';
 import { rawQueryOf } from '../auth/signing.js';
 import type { Exchange } from '../core/exchange.js';
 import { ExchangeError, errors } from '../core/errors.js';
-import type { RateLimiter } from '../limits/rate-limits.js';
+import type { Account } from '../core/accounts/account.js';
+import type { Fault } from '../core/faults/faults.js';
 import { authenticate } from './auth.js';
 import { errorEnvelope, okEnvelope, type Envelope } from './envelope.js';
 import { Params } from './params.js';
@@ -28,7 +29,6 @@ export interface HttpOptions {
 export interface HttpDeps {
   exchange: () => Exchange;
   logger: Logger;
-  rateLimiter: RateLimiter;
   options: HttpOptions;
   /** Receives every answered v5 request (the request journal). */
   journal?: (entry: {
@@ -37,6 +37,8 @@ export interface HttpDeps {
     params: unknown;
     status: number;
     retCode: number | undefined;
+    /** The fault that answered (or swallowed) the request, if one did. */
+    fault?: string;
     latencyMs: number;
   }) => void;
   /** Extra routers mounted before the v5 dispatcher (the admin API). */
@@ -99,7 +101,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use((req, res) => {
     const exchange = deps.exchange();
     const err = errors.routeNotFound(req.method, req.path);
-    res.status(err.httpStatus).json(errorEnvelope(err.retCode, err.retMsg, exchange.now()));
+    res.status(err.httpStatus).json(errorEnvelope(err.retCode, err.retMsg, exchange.serverTime()));
   });
 
   // Last resort: nothing thrown inside a handler may become an HTML 500 page.
@@ -107,7 +109,7 @@ export function createHttpApp(deps: HttpDeps): Express {
     deps.logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
     const e = errors.serverError();
     if (!res.headersSent)
-      res.status(e.httpStatus).json(errorEnvelope(e.retCode, e.retMsg, deps.exchange().now()));
+      res.status(e.httpStatus).json(errorEnvelope(e.retCode, e.retMsg, deps.exchange().serverTime()));
   });
 
   return app;
@@ -115,6 +117,19 @@ export function createHttpApp(deps: HttpDeps): Express {
 
 async function handle(route: RouteDef, req: Request, res: Response, deps: HttpDeps): Promise<void> {
   const exchange = deps.exchange();
+  const limits = exchange.limits;
+  // The IP-wide limit comes first and covers public endpoints too (facts §5.1).
+  const bannedUntil = limits.takeIp(exchange.now(), req.socket.remoteAddress ?? '');
+  if (bannedUntil !== undefined) {
+    res
+      .status(403)
+      .type('text/plain')
+      .send(
+        `403 Forbidden: access too frequent. More than ${limits.config.ip.limit} requests in ${limits.config.ip.windowMs} ms from this address; wait until ${bannedUntil} (daemon clock) and slow down.`,
+      );
+    journal(deps, req, route, '', undefined, 403, undefined);
+    return;
+  }
   let body: Envelope;
   let params: Params | undefined;
   let accountName = '';
@@ -126,6 +141,7 @@ async function handle(route: RouteDef, req: Request, res: Response, deps: HttpDe
     if (route.access !== 'public') {
       // The journal names the key's account even when authentication then fails.
       accountName = exchange.accountByApiKey(req.get('x-bapi-api-key') ?? '')?.name ?? '';
+      const skew = exchange.faults.skewMs;
       account = authenticate({
         apiKey: req.get('x-bapi-api-key'),
         timestamp: req.get('x-bapi-timestamp'),
@@ -133,8 +149,9 @@ async function handle(route: RouteDef, req: Request, res: Response, deps: HttpDe
         recvWindow: req.get('x-bapi-recv-window'),
         payload,
         access: route.access,
-        serverTime: exchange.now(),
-        wallTime: deps.options.acceptWallClock ? Date.now() : undefined,
+        serverTime: exchange.serverTime(),
+        // A skewed server is skewed against the wall clock too.
+        wallTime: deps.options.acceptWallClock ? Date.now() + skew : undefined,
         lookup: (key) => exchange.accountByApiKey(key),
         invalidKeyHttpStatus: deps.options.invalidKeyHttpStatus,
       });
@@ -143,54 +160,29 @@ async function handle(route: RouteDef, req: Request, res: Response, deps: HttpDe
       accountName = account.name;
     }
     params = route.method === 'POST' ? new Params(parseJsonObject(payload)) : Params.fromQuery(payload);
+    let granted: number | undefined;
     if (account) {
       const category = (route.limitCategory ?? categoryOf)(params);
-      const limit = deps.rateLimiter.take(exchange.now(), account.uid, route.path, category);
+      const units = route.limitUnits?.(params, category) ?? 1;
+      const limit = limits.take(exchange.now(), account.uid, route.path, category, units);
       res.setHeader('X-Bapi-Limit', String(limit.limit));
       res.setHeader('X-Bapi-Limit-Status', String(limit.remaining));
-      res.setHeader('X-Bapi-Limit-Reset-Timestamp', String(limit.resetAt));
+      // Bybit: the reset time when the limit is exceeded, roughly "now" otherwise (facts §2.3).
+      res.setHeader(
+        'X-Bapi-Limit-Reset-Timestamp',
+        String(limit.exceeded ? limit.resetAt + exchange.faults.skewMs : exchange.serverTime()),
+      );
+      if (limit.granted === 0) throw errors.tooManyVisits();
+      if (limit.granted < units) granted = limit.granted;
     }
-    // Network faults first, then scripted answers (rules), then the exchange.
-    const fault =
-      exchange.faults.size > 0
-        ? exchange.faults.take(route.path, account?.name ?? '', account?.apiKey ?? '')
-        : undefined;
-    if (fault) {
-      const e = fault.effect;
-      const latency = exchange.faults.latencyOf(e);
-      if (latency > 0) await exchange.delay(latency);
-      if (e.hang) return;
-      if (e.reset) {
-        req.socket.destroy();
-        return;
-      }
-      if (e.empty) {
-        res.status(200).end();
-        return;
-      }
-      if (e.malformed) {
-        res.status(200).type('application/json').send('{"retCode":0,"retMsg":"OK","result":{"li');
-        return;
-      }
-      if (e.error && 'httpStatus' in e.error) {
-        res.status(e.error.httpStatus);
-        if (typeof e.error.body === 'string') res.type('text/plain').send(e.error.body);
-        else res.json(e.error.body ?? {});
-        journal(deps, req, route, accountName, params, res.statusCode, undefined);
-        return;
-      }
-      if (e.error) throw new ExchangeError(e.error.retCode, e.error.retMsg);
-      if (e.lose) {
-        // The request runs (an order is placed), then the answer is lost on the way.
-        try {
-          route.handler({ params, exchange, account });
-        } catch (err) {
-          if (!(err instanceof ExchangeError)) throw err;
-        }
-        journal(deps, req, route, accountName, params, 0, undefined);
-        req.socket.destroy();
-        return;
-      }
+    // Network conditions and faults first, then scripted answers (rules), then the exchange.
+    const faults = exchange.faults;
+    if (faults.restActive) {
+      const netLatency = faults.networkLatency();
+      if (netLatency > 0) await exchange.delay(netLatency);
+      if (faults.networkError()) throw errors.systemBusy();
+      const fault = faults.take(route.path, account?.name ?? '', account?.apiKey ?? '');
+      if (fault && (await applyFault(fault, route, req, res, deps, params, account, accountName))) return;
     }
     // Scripted answers (rules) come before the exchange sees the request.
     const rule =
@@ -217,19 +209,83 @@ async function handle(route: RouteDef, req: Request, res: Response, deps: HttpDe
     }
     const out = rule?.action.respond
       ? { result: rule.action.respond.result }
-      : route.handler({ params, exchange, account });
+      : route.handler({ params, exchange, account, allowed: granted });
     if (rule && account) exchange.afterRule(account, rule.action, out.result);
-    body = okEnvelope(out.result, exchange.now(), out.retMsg ?? 'OK', out.retExtInfo ?? {});
+    body = okEnvelope(out.result, exchange.serverTime(), out.retMsg ?? 'OK', out.retExtInfo ?? {});
   } catch (err) {
     if (!(err instanceof ExchangeError)) throw err;
     res.status(err.httpStatus);
     // The rest of an oversized body is never read: close rather than leave it on the socket.
     if (err.httpStatus === 413) res.setHeader('Connection', 'close');
-    body = errorEnvelope(err.retCode, err.retMsg, exchange.now());
+    body = errorEnvelope(err.retCode, err.retMsg, exchange.serverTime());
   }
   res.setHeader('Timenow', String(body.time));
   res.json(body);
   journal(deps, req, route, accountName, params, res.statusCode, body.retCode);
+}
+
+/**
+ * Carries out a REST fault. Returns true when the fault answered (or refused to answer) the
+ * request; false when the request goes on (a latency-only fault). Throws an ExchangeError for a
+ * Bybit error answer. Every outcome is journaled with the fault's id.
+ */
+async function applyFault(
+  fault: Fault,
+  route: RouteDef,
+  req: Request,
+  res: Response,
+  deps: HttpDeps,
+  params: Params,
+  account: Account | undefined,
+  accountName: string,
+): Promise<boolean> {
+  const exchange = deps.exchange();
+  const e = fault.effect;
+  const latency = exchange.faults.latencyOf(e);
+  if (latency > 0) await exchange.delay(latency);
+  const note = (status: number, retCode?: number) =>
+    journal(deps, req, route, accountName, params, status, retCode, fault.id);
+  if (e.hang) {
+    note(0);
+    return true;
+  }
+  if (e.reset) {
+    note(0);
+    req.socket.destroy();
+    return true;
+  }
+  if (e.empty) {
+    note(200);
+    res.status(200).end();
+    return true;
+  }
+  if (e.malformed) {
+    note(200);
+    res.status(200).type('application/json').send('{"retCode":0,"retMsg":"OK","result":{"li');
+    return true;
+  }
+  if (e.error && 'httpStatus' in e.error) {
+    res.status(e.error.httpStatus);
+    if (typeof e.error.body === 'string') res.type('text/plain').send(e.error.body);
+    else res.json(e.error.body ?? {});
+    note(res.statusCode);
+    return true;
+  }
+  if (e.error) throw new ExchangeError(e.error.retCode, e.error.retMsg);
+  if (e.lose) {
+    // The request runs (an order is placed), then the answer is lost on the way.
+    let retCode = 0;
+    try {
+      route.handler({ params, exchange, account });
+    } catch (err) {
+      if (!(err instanceof ExchangeError)) throw err;
+      retCode = err.retCode;
+    }
+    note(0, retCode);
+    req.socket.destroy();
+    return true;
+  }
+  return false;
 }
 
 /** Records an answered v5 request in the journal (when one is attached). */
@@ -241,6 +297,7 @@ function journal(
   params: Params | undefined,
   status: number,
   retCode: number | undefined,
+  fault?: string,
 ): void {
   if (!deps.journal) return;
   const started = stateOf.get(req)?.started;
@@ -250,6 +307,7 @@ function journal(
     params: params?.snapshot() ?? {},
     status,
     retCode,
+    ...(fault === undefined ? {} : { fault }),
     latencyMs: started === undefined ? 0 : Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100,
   });
 }

@@ -15,6 +15,8 @@ export interface RouteContext {
   exchange: Exchange;
   /** Present on read and write routes. */
   account: Account | undefined;
+  /** Batch routes: how many items fit in the rate budget (absent: all). */
+  allowed?: number;
 }
 
 export interface RouteResult {
@@ -30,6 +32,8 @@ export interface RouteDef {
   handler: (ctx: RouteContext) => RouteResult;
   /** The category a request counts against for rate limits, when it has one. */
   limitCategory?: (params: Params) => Category | undefined;
+  /** Rate budget units a request spends (a batch: one per order); default 1. */
+  limitUnits?: (params: Params, category: Category | undefined) => number;
 }
 
 export function requireAccount(ctx: RouteContext): Account {

@@ -19,6 +19,8 @@ export interface JournalEntry {
   /** HTTP status for REST; 0 for WS. */
   status: number;
   retCode: number | undefined;
+  /** The id of the fault that answered or swallowed the request, when one did. */
+  fault?: string;
   latencyMs: number;
 }
 

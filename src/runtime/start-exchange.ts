@@ -11,6 +11,7 @@ import { stringify as stringifyYaml } from 'yaml';
 import { createAdminRouter } from '../admin/admin-app.js';
 import { AdminEventRelay } from '../admin/admin-events.js';
 import { createAdminOpsRouter } from '../admin/admin-ops.js';
+import { AdminClient } from '../client/admin-client.js';
 import { packageRoot, resolveConfig, type ConfigInput, type DaemonConfig } from '../config/daemon-config.js';
 import {
   loadScenarioFile,
@@ -23,7 +24,6 @@ import type { Scenario } from '../config/scenario/schema.js';
 import { ManualClock, type Clock } from '../core/clock.js';
 import { Exchange } from '../core/exchange.js';
 import { createHttpApp } from '../http/app.js';
-import { RateLimiter } from '../limits/rate-limits.js';
 import { DEFAULT_HUB_OPTIONS, WsHub } from '../ws/hub.js';
 import { Journal } from './journal.js';
 import { createLogger } from './logger.js';
@@ -70,6 +70,8 @@ export interface RunningExchange {
   readonly exchange: Exchange;
   readonly clock: Clock;
   readonly scenarioFile: string;
+  /** A typed client for this daemon's admin API (with the admin token, when one is set). */
+  readonly admin: AdminClient;
   reset(): void;
   close(): Promise<void>;
 }
@@ -131,14 +133,12 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
   let current = build(scenario, config);
   const events = new AdminEventRelay();
   events.attach(current.exchange, () => current.clock.now());
-  const rateLimiter = new RateLimiter();
   const listening: { port: number | undefined } = { port: undefined };
 
   const journal = new Journal(config.journalSize);
   const hub = new WsHub({
     exchange: () => current.exchange,
     clock: () => current.clock,
-    rateLimiter,
     logger,
     journal: (e) =>
       journal.record({ time: current.clock.now(), transport: 'ws', status: 0, latencyMs: 0, ...e }),
@@ -154,7 +154,6 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
   const reset = () => {
     current.exchange.stop();
     current = build(scenario, config);
-    rateLimiter.reset();
     journal.clear();
     hub.reset();
     events.attach(current.exchange, () => current.clock.now());
@@ -165,7 +164,6 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
   const app = createHttpApp({
     exchange: () => current.exchange,
     logger,
-    rateLimiter,
     options: {
       maxBodyBytes: config.maxBodyBytes,
       invalidKeyHttpStatus: config.invalidKeyHttpStatus,
@@ -235,6 +233,7 @@ export async function startExchange(opts: StartOptions = {}): Promise<RunningExc
     restUrl: `http://${base}`,
     wsUrl: `ws://${base}`,
     adminUrl: `http://${base}/__admin`,
+    admin: new AdminClient(`http://${base}/__admin`, { token: config.adminToken }),
     host: config.host,
     port,
     config,

@@ -5,7 +5,7 @@
  * file only moves them.
  * @see ../shared/reference/bybit-v5-facts.md §8; docs/websocket.md
  */
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type RawData, WebSocket } from 'ws';
@@ -20,11 +20,12 @@ import type { Account } from '../core/accounts/account.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { ExchangeError } from '../core/errors.js';
 import type { Exchange } from '../core/exchange.js';
+import type { Fault } from '../core/faults/faults.js';
+import type { LimitStatus } from '../core/limits/rate-limits.js';
 import type { InstrumentMarket } from '../core/market/instrument-market.js';
 import { Params } from '../core/params.js';
 import type { TradingUpdate } from '../core/trading/engine.js';
 import type { Category } from '../core/types.js';
-import type { RateLimiter } from '../limits/rate-limits.js';
 import { framesFor, renderUpdate, type RenderedUpdate } from './private-feed.js';
 import {
   PRIVATE_TOPICS,
@@ -67,7 +68,6 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
 export interface HubDeps {
   exchange: () => Exchange;
   clock: () => Clock;
-  rateLimiter: RateLimiter;
   logger: Logger;
   options: HubOptions;
   /** Connections opening, authenticating and closing (the admin live events). */
@@ -84,6 +84,8 @@ export interface HubDeps {
     account: string;
     params: unknown;
     retCode: number | undefined;
+    /** The fault that swallowed or answered the op, if one did. */
+    fault?: string;
   }) => void;
 }
 
@@ -120,6 +122,17 @@ class Connection {
   lastRetCode: number | undefined;
   readonly reqIds: string[] = [];
   readonly reqIdSet = new Set<string>();
+  /** Half-dead (a `mute` fault): open, but sends and answers nothing, pongs included. */
+  muted = false;
+  /** A frame held back by a `reorder` fault, sent after the next one. */
+  held: string | undefined;
+  /** The first orderbook snapshot per topic, what a `staleSnapshot` fault re-sends. */
+  firstSnapshot: Map<string, string> | undefined;
+  /** Frames waiting out the network latency, in order (TCP never reorders). */
+  readonly delayed: { seq: number; text: string }[] = [];
+  delayedSeq = 0;
+  /** When the last delayed frame is due: later frames never overtake it. */
+  delayedUntil = 0;
 
   constructor(
     readonly id: string,
@@ -127,6 +140,7 @@ class Connection {
     readonly ws: WebSocket,
     now: number,
     readonly idleMs: number,
+    readonly ip: string,
   ) {
     this.lastSeen = now;
     this.openedAt = now;
@@ -158,7 +172,12 @@ export class WsHub {
   private idleTimer: TimerHandle | undefined;
 
   constructor(private readonly deps: HubDeps) {
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: deps.options.maxPayloadBytes });
+    // Pongs to protocol-level pings are sent by hand, so a half-dead connection can withhold them.
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: deps.options.maxPayloadBytes,
+      autoPong: false,
+    });
     this.attach();
   }
 
@@ -230,12 +249,16 @@ export class WsHub {
     const now = this.now();
     for (const c of conns) {
       if (c.kind !== 'private' || !c.topics.has(topic)) continue;
-      this.send(c, {
-        id: `${account.uid}${String(++this.msgSeq).padStart(10, '0')}`,
+      this.sendData(
+        c,
         topic,
-        creationTime: now,
-        data,
-      });
+        JSON.stringify({
+          id: `${account.uid}${String(++this.msgSeq).padStart(10, '0')}`,
+          topic,
+          creationTime: now,
+          data,
+        }),
+      );
       n++;
     }
     return n;
@@ -279,6 +302,27 @@ export class WsHub {
       kind === 'private' || kind === 'trade'
         ? maxActiveTime(url.searchParams.get('max_active_time'))
         : undefined;
+    const exchange = this.deps.exchange();
+    const ip = req.socket.remoteAddress ?? '';
+    const refuse = (status: number, why: string) =>
+      socket.end(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(why)}\r\n\r\n${why}`,
+      );
+    const fault = exchange.faults.wsActive
+      ? exchange.faults.takeWs({ point: 'upgrade', stream: kind, name: '', account: '', apiKey: '' })
+      : undefined;
+    if (fault?.effect.refuse) {
+      refuse(fault.effect.refuse.httpStatus ?? 503, `connection refused by fault ${fault.id}`);
+      return;
+    }
+    // Connection limits per address (facts §5.1).
+    let openMarket = 0;
+    if (isPublic(kind)) for (const c of this.conns) if (c.kind === kind && c.ip === ip) openMarket++;
+    const over = exchange.limits.wsConnect(this.now(), ip, isPublic(kind), openMarket);
+    if (over) {
+      refuse(429, `${over}; wait and reconnect more slowly`);
+      return;
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const conn = new Connection(
         connectionId(++this.connSeq),
@@ -286,9 +330,13 @@ export class WsHub {
         ws,
         this.now(),
         idle ?? this.deps.options.idleTimeoutMs,
+        ip,
       );
       this.conns.add(conn);
       this.deps.onConnection?.({ event: 'open', connId: conn.id, stream: kind, account: '' });
+      ws.on('ping', (data: Buffer) => {
+        if (!conn.muted) ws.pong(data);
+      });
       ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(conn, data, isBinary));
       ws.on('close', () => this.drop(conn));
       ws.on('error', () => this.drop(conn));
@@ -297,6 +345,7 @@ export class WsHub {
 
   private drop(conn: Connection): void {
     if (!this.conns.delete(conn)) return;
+    this.deps.exchange().limits.wsClosed(conn.id);
     this.deps.onConnection?.({
       event: 'close',
       connId: conn.id,
@@ -307,9 +356,108 @@ export class WsHub {
     if (conn.account) this.byAccount.get(conn.account)?.delete(conn);
   }
 
+  /**
+   * Sends any frame (reply, pong or data). Network latency, when set, delays every frame of the
+   * connection in order; a frame held by a `reorder` fault goes right after this one.
+   */
   private send(conn: Connection, frame: object | string): void {
+    if (conn.muted) return;
+    const text = typeof frame === 'string' ? frame : JSON.stringify(frame);
+    const faults = this.deps.exchange().faults;
+    if (faults.network !== undefined || conn.delayed.length > 0) {
+      const now = this.now();
+      const due = Math.max(now + faults.networkLatency(), conn.delayedUntil);
+      if (due > now) {
+        conn.delayedUntil = due;
+        const seq = ++conn.delayedSeq;
+        conn.delayed.push({ seq, text });
+        this.deps.exchange().setTimer(due - now, () => {
+          // Everything queued before this frame is due too: flush in order up to it.
+          while (conn.delayed.length > 0 && conn.delayed[0]!.seq <= seq)
+            this.write(conn, conn.delayed.shift()!.text);
+        });
+        return;
+      }
+    }
+    this.write(conn, text);
+    if (conn.held !== undefined) {
+      const held = conn.held;
+      conn.held = undefined;
+      this.write(conn, held);
+    }
+  }
+
+  /**
+   * Sends a data frame of `topic` (public or private push): the network drop rate and WS faults
+   * on frames out apply here. `delta` marks orderbook deltas (gap and staleSnapshot faults).
+   */
+  private sendData(conn: Connection, topic: string, text: string, delta = false): void {
+    if (conn.muted) return;
+    const faults = this.deps.exchange().faults;
+    if (faults.wsActive) {
+      if (faults.networkDrop()) return;
+      const f = faults.takeWs({
+        point: 'out',
+        stream: conn.kind,
+        name: topic,
+        account: conn.account?.name ?? '',
+        apiKey: conn.account?.apiKey ?? '',
+        delta,
+      });
+      if (f && this.applyOutFault(conn, f, topic, text)) return;
+    }
+    this.send(conn, text);
+  }
+
+  /** Carries out a fault on a frame going out; true when the frame was dealt with. */
+  private applyOutFault(conn: Connection, f: Fault, topic: string, text: string): boolean {
+    const e = f.effect;
+    if (e.drop || e.gap) return true;
+    if (e.duplicate) {
+      this.send(conn, text);
+      this.send(conn, text);
+      return true;
+    }
+    if (e.reorder) {
+      if (conn.held === undefined) conn.held = text;
+      else this.send(conn, text);
+      return true;
+    }
+    if (e.staleSnapshot) {
+      this.send(conn, conn.firstSnapshot?.get(topic) ?? text);
+      return true;
+    }
+    if (e.delayMs !== undefined) {
+      const ms = this.deps.exchange().faults.delayOf(e);
+      this.deps.exchange().setTimer(ms, () => this.send(conn, text));
+      return true;
+    }
+    return this.applyConnectionFault(conn, f);
+  }
+
+  /** close, terminate and mute: what a fault does to the whole connection; true when it did. */
+  private applyConnectionFault(conn: Connection, f: Fault): boolean {
+    const e = f.effect;
+    if (e.close) {
+      conn.ws.close(e.close.code ?? 1000, e.close.reason ?? `closed by fault ${f.id}`);
+      this.drop(conn);
+      return true;
+    }
+    if (e.terminate) {
+      conn.ws.terminate();
+      this.drop(conn);
+      return true;
+    }
+    if (e.mute) {
+      conn.muted = true;
+      return true;
+    }
+    return false;
+  }
+
+  private write(conn: Connection, text: string): void {
     const ws = conn.ws;
-    if (ws.readyState !== WebSocket.OPEN) return;
+    if (conn.muted || ws.readyState !== WebSocket.OPEN) return;
     if (ws.bufferedAmount > this.deps.options.maxBufferedBytes) {
       // A client that stopped reading: drop it rather than queue without bound.
       this.deps.logger.warn(
@@ -320,7 +468,7 @@ export class WsHub {
       this.drop(conn);
       return;
     }
-    ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+    ws.send(text);
     // Data pushed to the client counts as activity too: Bybit cuts a connection only when there
     // was neither ping-pong nor stream data for the idle limit (facts §8.3).
     conn.lastSeen = this.now();
@@ -329,6 +477,7 @@ export class WsHub {
   // ---- inbound ---------------------------------------------------------------------------------
 
   private onMessage(conn: Connection, data: RawData, isBinary: boolean): void {
+    if (conn.muted) return;
     conn.lastSeen = this.now();
     const text = isBinary ? undefined : rawText(data);
     const parsed =
@@ -340,18 +489,94 @@ export class WsHub {
       return;
     }
     const req = parsed.req;
+    const exchange = this.deps.exchange();
+    if (!exchange.limits.takeWsMessage(this.now(), conn.id)) {
+      const msg = `too many requests on this connection (limit ${exchange.limits.config.ws.messagesPerSecond} per second); slow down`;
+      if (conn.kind === 'trade') this.send(conn, tradeReply(conn.id, req.reqId, req.op, 20003, msg, {}));
+      else this.send(conn, errorFrame(conn.kind, conn.id, req.reqId, req.op, `error:${msg}`));
+      return;
+    }
+    if (exchange.faults.wsActive) {
+      const f = exchange.faults.takeWs({
+        point: 'in',
+        stream: conn.kind,
+        name: req.op,
+        account: conn.account?.name ?? '',
+        apiKey: conn.account?.apiKey ?? '',
+      });
+      if (f && this.applyInFault(conn, req, f)) return;
+    }
+    this.process(conn, req);
+  }
+
+  /** Carries out a fault on a request coming in; true when the request was dealt with. */
+  private applyInFault(conn: Connection, req: WsRequest, f: Fault): boolean {
+    const e = f.effect;
+    const note = (retCode: number | undefined) => this.journalOp(conn, req, retCode, f.id);
+    if (e.drop) {
+      note(undefined);
+      return true;
+    }
+    if (e.delayMs !== undefined) {
+      const ms = this.deps.exchange().faults.delayOf(e);
+      this.deps.exchange().setTimer(ms, () => {
+        if (conn.ws.readyState === WebSocket.OPEN && this.conns.has(conn)) this.process(conn, req);
+      });
+      return true;
+    }
+    if (e.error && 'retCode' in e.error) {
+      const { retCode, retMsg } = e.error;
+      note(retCode);
+      if (req.op === 'auth') this.send(conn, authReply(conn.kind, conn.id, req.reqId, retCode, retMsg));
+      else if (req.op === 'subscribe' || req.op === 'unsubscribe')
+        this.send(
+          conn,
+          subscribeAck(conn.kind, req.op, conn.id, req.reqId, {
+            message: retMsg,
+            topics: req.args.map(String),
+            ok: [],
+          }),
+        );
+      else if (conn.kind === 'trade')
+        this.send(
+          conn,
+          tradeReply(
+            conn.id,
+            req.reqId,
+            req.op,
+            retCode,
+            retMsg,
+            {},
+            {
+              retExtInfo: {},
+              header: this.header(),
+            },
+          ),
+        );
+      else this.send(conn, errorFrame(conn.kind, conn.id, req.reqId, req.op, retMsg));
+      return true;
+    }
+    note(undefined);
+    return this.applyConnectionFault(conn, f);
+  }
+
+  private journalOp(conn: Connection, req: WsRequest, retCode: number | undefined, fault?: string): void {
+    if (!this.deps.journal || req.op === 'ping') return;
+    this.deps.journal({
+      path: PATH_OF[conn.kind],
+      op: req.op,
+      account: conn.account?.name ?? '',
+      params: req.op === 'auth' ? [] : req.args,
+      retCode,
+      ...(fault === undefined ? {} : { fault }),
+    });
+  }
+
+  private process(conn: Connection, req: WsRequest): void {
     try {
       conn.lastRetCode = undefined;
       this.dispatch(conn, req);
-      if (this.deps.journal && req.op !== 'ping') {
-        this.deps.journal({
-          path: PATH_OF[conn.kind],
-          op: req.op,
-          account: conn.account?.name ?? '',
-          params: req.op === 'auth' ? [] : req.args,
-          retCode: conn.lastRetCode,
-        });
-      }
+      this.journalOp(conn, req, conn.lastRetCode);
     } catch (err) {
       this.deps.logger.error({ err, conn: conn.id, op: req.op }, 'websocket request failed');
       this.send(
@@ -364,7 +589,7 @@ export class WsHub {
   private dispatch(conn: Connection, req: WsRequest): void {
     switch (req.op) {
       case 'ping':
-        this.send(conn, pongFrame(conn.kind, conn.id, req.reqId, this.now()));
+        this.send(conn, pongFrame(conn.kind, conn.id, req.reqId, this.deps.exchange().serverTime()));
         return;
       case 'subscribe':
       case 'unsubscribe':
@@ -548,7 +773,11 @@ export class WsHub {
       const m = exchange.market(category, entry.parsed.symbol);
       const { state, frame } = initialFrame(t, entry.parsed, m, now, seed, entry.state);
       entry.state = state;
-      if (frame) this.send(conn, frame);
+      if (frame) {
+        const text = JSON.stringify(frame);
+        if (entry.parsed.kind === 'orderbook') (conn.firstSnapshot ??= new Map()).set(t, text);
+        this.sendData(conn, t, text);
+      }
     });
   }
 
@@ -597,7 +826,8 @@ export class WsHub {
       const frames = updateFrames(e.topic, e.state, m, now, seed);
       for (const f of frames) {
         const text = JSON.stringify(f);
-        for (const c of e.conns) this.send(c, text);
+        const delta = (f as { type?: string }).type === 'delta' && e.parsed.kind === 'orderbook';
+        for (const c of e.conns) this.sendData(c, e.topic, text, delta);
       }
     }
   }
@@ -627,7 +857,7 @@ export class WsHub {
             },
           ],
         });
-        for (const c of entry.conns) this.send(c, text);
+        for (const c of entry.conns) this.sendData(c, entry.topic, text);
       }
     }
   }
@@ -646,7 +876,7 @@ export class WsHub {
         now,
         () => `${u.account.uid}${String(++this.msgSeq).padStart(10, '0')}`,
       )) {
-        this.send(c, f);
+        this.sendData(c, (f as { topic: string }).topic, JSON.stringify(f));
       }
     }
   }
@@ -674,8 +904,13 @@ export class WsHub {
       reply(10001, 'Params Error');
       return;
     }
-    const now = this.now();
-    if (expires < now && !(this.deps.options.acceptWallClock && expires >= Date.now())) {
+    // Judged by the server time (the daemon clock plus any clock skew fault).
+    const exchange = this.deps.exchange();
+    const skew = exchange.faults.skewMs;
+    if (
+      expires < exchange.serverTime() &&
+      !(this.deps.options.acceptWallClock && expires >= Date.now() + skew)
+    ) {
       reply(10002, 'Params Error');
       return;
     }
@@ -705,11 +940,12 @@ export class WsHub {
   private onTrade(conn: Connection, req: WsRequest): void {
     const exchange = this.deps.exchange();
     const now = this.now();
+    let limit: LimitStatus | undefined = undefined;
     const fail = (code: number, msg: string) => {
       conn.lastRetCode = code;
       this.send(
         conn,
-        tradeReply(conn.id, req.reqId, req.op, code, msg, {}, { retExtInfo: {}, header: this.header(now) }),
+        tradeReply(conn.id, req.reqId, req.op, code, msg, {}, { retExtInfo: {}, header: this.header(limit) }),
       );
     };
     const account = conn.account;
@@ -744,11 +980,14 @@ export class WsHub {
     }
     const rwRaw = req.header['X-BAPI-RECV-WINDOW'];
     const rw = rwRaw === undefined ? DEFAULT_RECV_WINDOW : Number(rwRaw);
-    const wallOk = this.deps.options.acceptWallClock && withinRecvWindow(ts, Date.now(), rw);
-    if (!Number.isFinite(rw) || !(withinRecvWindow(ts, now, rw) || wallOk)) {
+    // Judged by the server time (the daemon clock plus any clock skew fault).
+    const serverNow = exchange.serverTime();
+    const wallOk =
+      this.deps.options.acceptWallClock && withinRecvWindow(ts, Date.now() + exchange.faults.skewMs, rw);
+    if (!Number.isFinite(rw) || !(withinRecvWindow(ts, serverNow, rw) || wallOk)) {
       fail(
         10002,
-        `invalid request, please check your server timestamp or recv_window param. req_timestamp[${ts}],server_timestamp[${now}],recv_window[${rwRaw ?? DEFAULT_RECV_WINDOW}]`,
+        `invalid request, please check your server timestamp or recv_window param. req_timestamp[${ts}],server_timestamp[${serverNow}],recv_window[${rwRaw ?? DEFAULT_RECV_WINDOW}]`,
       );
       return;
     }
@@ -766,9 +1005,24 @@ export class WsHub {
       typeof (arg as Record<string, unknown>).category === 'string'
         ? ((arg as Record<string, unknown>).category as Category)
         : undefined;
-    const limit = this.deps.rateLimiter.take(now, account.uid, TRADE_OPS[req.op]!, category);
+    // REST and /v5/trade share the account's budget; a batch spends one unit per order (facts §5.2).
+    const list = (arg as Record<string, unknown>).request;
+    const units =
+      req.op.endsWith('-batch') &&
+      category !== 'option' &&
+      Array.isArray(list) &&
+      list.length > 0 &&
+      list.length <= 20
+        ? list.length
+        : 1;
+    limit = exchange.limits.take(now, account.uid, TRADE_OPS[req.op]!, category, units);
+    if (limit.granted === 0) {
+      fail(10006, 'Too many visits!');
+      return;
+    }
+    const allowed = limit.granted < units ? limit.granted : undefined;
     // Rebuilt when the answer goes out, so a scripted delay shows in Timenow.
-    let header = this.header(now, limit);
+    let header = this.header(limit);
     const t = exchange.trading;
     const rule =
       exchange.rules.size > 0
@@ -780,7 +1034,7 @@ export class WsHub {
           })
         : undefined;
     const execute = () => {
-      if (this.now() !== now) header = this.header(this.now(), limit);
+      if (this.now() !== now) header = this.header(limit);
       try {
         let data: unknown;
         let retExtInfo: unknown = {};
@@ -803,10 +1057,10 @@ export class WsHub {
             default: {
               const r =
                 req.op === 'order.create-batch'
-                  ? t.createBatch(account, params)
+                  ? t.createBatch(account, params, allowed)
                   : req.op === 'order.amend-batch'
-                    ? t.amendBatch(account, params)
-                    : t.cancelBatch(account, params);
+                    ? t.amendBatch(account, params, allowed)
+                    : t.cancelBatch(account, params, allowed);
               data = r.result;
               retExtInfo = r.retExtInfo;
             }
@@ -840,18 +1094,21 @@ export class WsHub {
     } else execute();
   }
 
-  private header(
-    now: number,
-    limit?: { limit: number; remaining: number; resetAt: number },
-  ): Record<string, string> {
+  /** The `header` of a /v5/trade reply: the limit fields as REST sends them, Traceid, Timenow. */
+  private header(limit?: LimitStatus): Record<string, string> {
+    const exchange = this.deps.exchange();
+    const serverNow = exchange.serverTime();
     const h: Record<string, string> = {};
     if (limit) {
       h['X-Bapi-Limit'] = String(limit.limit);
       h['X-Bapi-Limit-Status'] = String(limit.remaining);
-      h['X-Bapi-Limit-Reset-Timestamp'] = String(limit.resetAt);
+      // The reset time when exceeded, roughly "now" otherwise (facts §2.3).
+      h['X-Bapi-Limit-Reset-Timestamp'] = String(
+        limit.exceeded ? limit.resetAt + exchange.faults.skewMs : serverNow,
+      );
     }
-    h.Traceid = hashHex(now, ++this.msgSeq);
-    h.Timenow = String(now);
+    h.Traceid = hashHex(serverNow, ++this.msgSeq);
+    h.Timenow = String(serverNow);
     return h;
   }
 

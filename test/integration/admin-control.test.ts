@@ -967,7 +967,12 @@ describe('clock', () => {
   }
 
   test('GET /clock; advance and set move /v5/market/time', async () => {
-    expect(await ok('GET', '/clock')).toEqual({ now: MANUAL_CLOCK_START, mode: 'manual' });
+    expect(await ok('GET', '/clock')).toEqual({
+      now: MANUAL_CLOCK_START,
+      mode: 'manual',
+      skewMs: 0,
+      serverTime: MANUAL_CLOCK_START,
+    });
     expect(await marketTime()).toEqual({
       timeSecond: String(MANUAL_CLOCK_START / 1000),
       timeNano: `${MANUAL_CLOCK_START}000000`,
@@ -976,6 +981,8 @@ describe('clock', () => {
     expect(await ok('POST', '/clock/advance', { ms: 90_500 })).toEqual({
       now: MANUAL_CLOCK_START + 90_500,
       mode: 'manual',
+      skewMs: 0,
+      serverTime: MANUAL_CLOCK_START + 90_500,
     });
     expect(await marketTime()).toEqual({
       timeSecond: String(Math.floor((MANUAL_CLOCK_START + 90_500) / 1000)),
@@ -984,7 +991,12 @@ describe('clock', () => {
     expect((await ok('POST', '/clock/advance', { ms: 0 })).now).toBe(MANUAL_CLOCK_START + 90_500);
 
     const t = MANUAL_CLOCK_START + 3_600_000;
-    expect(await ok('POST', '/clock/set', { time: t })).toEqual({ now: t, mode: 'manual' });
+    expect(await ok('POST', '/clock/set', { time: t })).toEqual({
+      now: t,
+      mode: 'manual',
+      skewMs: 0,
+      serverTime: t,
+    });
     expect((await marketTime()).timeSecond).toBe(String(t / 1000));
     expect((await ok('POST', '/clock/set', { time: t })).now).toBe(t);
     expect((await ok('GET', '/state')).time).toBe(t);

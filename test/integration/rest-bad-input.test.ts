@@ -13,6 +13,7 @@ import {
   getPublic,
   getSigned,
   manualScenarioYaml,
+  NO_RATE_LIMITS,
   postSigned,
   startTestExchange,
   type Reply,
@@ -37,7 +38,9 @@ async function accounts(): Promise<AdminAccount[]> {
 }
 
 beforeAll(async () => {
-  ex = await startTestExchange({ scenario: { yaml: manualScenarioYaml(), name: 'bad-input-manual' } });
+  ex = await startTestExchange({
+    scenario: { yaml: manualScenarioYaml(NO_RATE_LIMITS), name: 'bad-input-manual' },
+  });
   const set = await postSigned(ex, SET_LEVERAGE, {
     category: 'linear',
     symbol: 'BTCUSDT',

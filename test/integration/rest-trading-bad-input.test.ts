@@ -10,6 +10,7 @@ import type { RunningExchange } from '../../src/runtime/start-exchange.js';
 import {
   getSigned,
   manualScenarioYaml,
+  NO_RATE_LIMITS,
   postSigned,
   startTestExchange,
   type Reply,
@@ -78,8 +79,10 @@ async function setup(on: RunningExchange): Promise<void> {
 
 beforeAll(async () => {
   [ex, twin] = await Promise.all([
-    startTestExchange({ scenario: { yaml: manualScenarioYaml(), name: 'trading-bad-input' } }),
-    startTestExchange({ scenario: { yaml: manualScenarioYaml(), name: 'trading-bad-input-twin' } }),
+    startTestExchange({ scenario: { yaml: manualScenarioYaml(NO_RATE_LIMITS), name: 'trading-bad-input' } }),
+    startTestExchange({
+      scenario: { yaml: manualScenarioYaml(NO_RATE_LIMITS), name: 'trading-bad-input-twin' },
+    }),
   ]);
   await setup(ex);
   await setup(twin);

@@ -12,6 +12,7 @@ import {
   getPublic,
   getSigned,
   manualScenarioYaml,
+  NO_RATE_LIMITS,
   postSigned,
   startTestExchange,
   type Reply,
@@ -39,7 +40,9 @@ const EXTRA = `  - name: holder
 let ex: RunningExchange;
 
 beforeAll(async () => {
-  ex = await startTestExchange({ scenario: { yaml: manualScenarioYaml(EXTRA), name: 'trading-positions' } });
+  ex = await startTestExchange({
+    scenario: { yaml: manualScenarioYaml(`${EXTRA}\n${NO_RATE_LIMITS}`), name: 'trading-positions' },
+  });
 });
 
 afterAll(async () => {

@@ -13,6 +13,7 @@ import {
   READONLY_SECRET,
   getSigned,
   manualScenarioYaml,
+  NO_RATE_LIMITS,
   postSigned,
   startTestExchange,
   type Reply,
@@ -26,7 +27,9 @@ type Json = any;
 let ex: RunningExchange;
 
 beforeAll(async () => {
-  ex = await startTestExchange({ scenario: { yaml: manualScenarioYaml(), name: 'trading-manual' } });
+  ex = await startTestExchange({
+    scenario: { yaml: manualScenarioYaml(NO_RATE_LIMITS), name: 'trading-manual' },
+  });
 });
 
 afterAll(async () => {

@@ -94,6 +94,13 @@ export async function postSigned(
   );
 }
 
+/**
+ * Scenario lines that switch rate-limit enforcement off, for suites that fire many requests at
+ * one instant of a manual clock to test something else (validation, bad input). Limits keep
+ * being counted and reported in the headers.
+ */
+export const NO_RATE_LIMITS = 'rateLimits: { enabled: false }';
+
 /** A small scenario on a manual clock: nothing moves unless the test advances it. */
 export const MANUAL_CLOCK_START = Date.UTC(2026, 0, 5, 12, 0, 0);
 export function manualScenarioYaml(extra = ''): string {

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { DEFAULT_BUDGETS, RateLimiter, budgetFor } from '../../src/limits/rate-limits.js';
+import { DEFAULT_BUDGETS, RateLimiter, budgetFor } from '../../src/core/limits/rate-limits.js';
 
 const T = 1_700_000_000_000; // a whole second
 const UID = 10_123_456;
@@ -68,7 +68,7 @@ test('the limiter counts requests down within one second and reports the reset t
   const rl = new RateLimiter();
   for (let i = 1; i <= 5; i++) {
     const s = rl.take(T + i * 10, UID, '/v5/account/fee-rate', undefined);
-    expect(s).toEqual({ limit: 5, remaining: 5 - i, resetAt: T + 1000, exceeded: false });
+    expect(s).toEqual({ limit: 5, remaining: 5 - i, resetAt: T + 1000, exceeded: false, granted: 1 });
   }
 });
 
@@ -77,7 +77,7 @@ test('the limiter reports exceeded after the limit, with nothing remaining', () 
   for (let i = 0; i < 10; i++)
     expect(rl.take(T + 500, UID, '/v5/order/create', 'linear').exceeded).toBe(false);
   const over = rl.take(T + 500, UID, '/v5/order/create', 'linear');
-  expect(over).toEqual({ limit: 10, remaining: 0, resetAt: T + 1000, exceeded: true });
+  expect(over).toEqual({ limit: 10, remaining: 0, resetAt: T + 1000, exceeded: true, granted: 0 });
   expect(rl.take(T + 999, UID, '/v5/order/create', 'linear').exceeded).toBe(true);
 });
 
@@ -85,7 +85,7 @@ test('the limiter starts afresh at the next second', () => {
   const rl = new RateLimiter();
   for (let i = 0; i < 12; i++) rl.take(T + 999, UID, '/v5/order/create', 'linear');
   const fresh = rl.take(T + 1000, UID, '/v5/order/create', 'linear');
-  expect(fresh).toEqual({ limit: 10, remaining: 9, resetAt: T + 2000, exceeded: false });
+  expect(fresh).toEqual({ limit: 10, remaining: 9, resetAt: T + 2000, exceeded: false, granted: 1 });
   // A window that starts mid-second still resets on the whole second.
   const s = rl.take(T + 1999, UID, '/v5/order/create', 'linear');
   expect(s.resetAt).toBe(T + 2000);

@@ -15,6 +15,8 @@ import {
   type TimelineEntry,
 } from '../../core/timeline/timeline.js';
 import { ruleProblems, type RuleSpec } from '../../core/rules/rules.js';
+import { checkFault, networkProblems } from '../../core/faults/faults.js';
+import { rateLimitProblems } from '../../core/limits/rate-limits.js';
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -115,6 +117,11 @@ export function scenarioToSeed(
       accounts: (s.accounts ?? []).map(accountSpec),
       rules: (s.rules ?? []) as RuleSpec[],
       timeline: ((s.timeline ?? []) as Record<string, unknown>[]).map(timelineEntry),
+      faults: (s.faults ?? []).map((f) => checkFault(f, parseDuration).spec),
+      network: s.network as ExchangeSeed['network'],
+      skewMs: s.clock?.skewMs,
+      rateLimits:
+        s.rateLimits === undefined ? undefined : rateLimitProblems(s.rateLimits, parseDuration).value,
     },
     clock,
   };
@@ -543,6 +550,32 @@ function checkCrossFields(data: unknown, out: Finding[]): void {
   checkClock(data.clock, out);
   checkRules(data.rules, out);
   checkTimeline(data.timeline, out);
+  checkFaults(data.faults, out);
+  if (data.network !== undefined)
+    for (const message of networkProblems(data.network))
+      out.push({ path: ['network'], anchor: 'value', message: `network: ${message}` });
+  if (data.rateLimits !== undefined)
+    for (const message of rateLimitProblems(data.rateLimits, parseDuration).problems)
+      out.push({ path: ['rateLimits'], anchor: 'value', message: `rateLimits: ${message}` });
+}
+
+/** Each fault is checked by the fault module itself, so the file and the admin API agree. */
+function checkFaults(list: unknown, out: Finding[]): void {
+  if (!Array.isArray(list)) return;
+  const ids = new Map<string, number>();
+  list.forEach((raw, index) => {
+    for (const message of checkFault(raw, parseDuration).problems)
+      out.push({ path: ['faults', index], anchor: 'value', message: `fault: ${message}` });
+    if (isPlainMap(raw) && typeof raw.id === 'string') {
+      const first = firstIndexOf(ids, raw.id, index);
+      if (first !== undefined)
+        out.push({
+          path: ['faults', index, 'id'],
+          anchor: 'value',
+          message: `duplicate fault id "${raw.id}", already used by faults[${first}]`,
+        });
+    }
+  });
 }
 
 /** Timeline entries, checked by the timeline module with the loader's duration parser. */
@@ -572,7 +605,9 @@ function timelineEntry(raw: Record<string, unknown>): TimelineEntry {
   const action = (
     price && price.over !== undefined
       ? { price: { ...price, over: undefined, overMs: parseDuration(price.over) } }
-      : act
+      : act.addFault !== undefined
+        ? { addFault: checkFault(act.addFault, parseDuration).spec }
+        : act
   ) as TimelineAction;
   return {
     id: raw.id as string | undefined,

@@ -126,6 +126,14 @@ export const ClockSchema = strictObject(
           'Real-time multiplier in real mode: 2 runs simulated time twice as fast as the wall clock.',
       }),
     ),
+    skewMs: Type.Optional(
+      Type.Integer({
+        minimum: -86400000,
+        maximum: 86400000,
+        description:
+          'Clock skew: the time the server tells clients and judges request timestamps by is off by this many ms (provokes 10002 for clients that do not sync). See docs/faults.md.',
+      }),
+    ),
   },
   'How simulated time moves. Optional: defaults to real time starting now.',
 );
@@ -335,7 +343,25 @@ export const ScenarioSchema = strictObject(
     timeline: Type.Optional(
       Type.Array(Type.Unknown(), {
         description:
-          'What happens by itself: entries at/after/every with one action (price, trade, pause, resume, event, disconnect, balance, position, addRule, removeRule); see docs/timeline.md.',
+          'What happens by itself: entries at/after/every with one action (price, trade, pause, resume, event, disconnect, balance, position, addRule, removeRule, addFault, removeFault, network, skew, volatility); see docs/timeline.md.',
+      }),
+    ),
+    faults: Type.Optional(
+      Type.Array(Type.Unknown(), {
+        description:
+          'Network trouble from the start: target (path, stream, topic, op, account) + effect + probability + times/for. See docs/faults.md.',
+      }),
+    ),
+    network: Type.Optional(
+      Type.Unknown({
+        description:
+          'Network conditions for everything at once: {latencyMs, jitterMs, errorRate, dropRate}. See docs/faults.md.',
+      }),
+    ),
+    rateLimits: Type.Optional(
+      Type.Unknown({
+        description:
+          "Rate limits, on by default with Bybit's numbers: {enabled, uid: {path: n}, ip: {limit, window, ban}, ws: {connections, connectionWindow, marketConnections, messagesPerSecond}}. See docs/faults.md.",
       }),
     ),
   },

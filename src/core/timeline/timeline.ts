@@ -7,6 +7,13 @@
  * @see docs/timeline.md
  */
 import { parseDecimal } from '../decimal.js';
+import {
+  checkFault,
+  networkProblems,
+  skewProblems,
+  type FaultSpec,
+  type NetworkSettings,
+} from '../faults/faults.js';
 import { ruleProblems, type RuleSpec } from '../rules/rules.js';
 
 export type TimelineAction =
@@ -37,6 +44,10 @@ export type TimelineAction =
     }
   | { addRule: RuleSpec }
   | { removeRule: string }
+  | { addFault: FaultSpec }
+  | { removeFault: string }
+  | { network: Partial<NetworkSettings> | null }
+  | { skew: number }
   | { volatility: { symbol: string; value: number } };
 
 export interface TimelineEntry {
@@ -60,6 +71,10 @@ export const TIMELINE_ACTIONS = [
   'position',
   'addRule',
   'removeRule',
+  'addFault',
+  'removeFault',
+  'network',
+  'skew',
   'volatility',
 ] as const;
 
@@ -207,6 +222,21 @@ export function timelineEntryProblems(
       break;
     case 'removeRule':
       if (typeof v !== 'string' || v === '') p.push('do.removeRule must be a rule id');
+      break;
+    case 'addFault': {
+      for (const m of checkFault(v, ms).problems) p.push(`do.addFault: ${m}`);
+      if (isMap(v) && typeof v.id !== 'string')
+        p.push('do.addFault.id is required (removeFault names it; a repeat does not add it twice)');
+      break;
+    }
+    case 'removeFault':
+      if (typeof v !== 'string' || v === '') p.push('do.removeFault must be a fault id');
+      break;
+    case 'network':
+      if (v !== null) for (const m of networkProblems(v)) p.push(`do.network: ${m}`);
+      break;
+    case 'skew':
+      for (const m of skewProblems(v)) p.push(`do.skew: ${m}`);
       break;
     case 'volatility':
       if (!isMap(v)) return [...p, 'do.volatility must be a map {symbol, value}'];

@@ -165,6 +165,7 @@ export class TradingService {
     p: Params,
     each: (item: Params, category: TradedCategory) => Record<string, string>,
     blank: (item: Params, category: TradedCategory) => Record<string, string>,
+    allowed: number,
   ): BatchResult {
     const category = readCategory(p);
     const raw = p.raw('request');
@@ -177,13 +178,15 @@ export class TradingService {
     const list: unknown[] = [];
     const ext: { code: number; msg: string }[] = [];
     this.engine.run(() => {
-      for (const item of raw) {
+      for (const [index, item] of raw.entries()) {
         const obj =
           typeof item === 'object' && item !== null && !Array.isArray(item)
             ? (item as Record<string, unknown>)
             : undefined;
         const ip = new Params({ ...(obj ?? {}), category });
         try {
+          // Past the rate budget, the rest of a batch fails item by item (facts §5.2).
+          if (index >= allowed) throw errors.tooManyVisits();
           if (!obj) throw errors.param('each request item must be a JSON object');
           list.push(each(ip, category));
           ext.push({ code: 0, msg: 'OK' });
@@ -198,7 +201,8 @@ export class TradingService {
   }
 
   /** POST /v5/order/create-batch. @see facts §7.15 */
-  createBatch(account: Account, p: Params): BatchResult {
+  /** `allowed`: how many items fit in the rate budget; the rest fail with 10006. */
+  createBatch(account: Account, p: Params, allowed = Infinity): BatchResult {
     return this.batch(
       p,
       (ip, category) => {
@@ -212,22 +216,27 @@ export class TradingService {
         orderLinkId: typeof ip.raw('orderLinkId') === 'string' ? (ip.raw('orderLinkId') as string) : '',
         createAt: '',
       }),
+      allowed,
     );
   }
 
-  amendBatch(account: Account, p: Params): BatchResult {
+  /** `allowed`: how many items fit in the rate budget; the rest fail with 10006. */
+  amendBatch(account: Account, p: Params, allowed = Infinity): BatchResult {
     return this.batch(
       p,
       (ip, category) => ({ category, symbol: String(ip.raw('symbol')), ...this.amend(account, ip) }),
       (ip, category) => blankItem(ip, category),
+      allowed,
     );
   }
 
-  cancelBatch(account: Account, p: Params): BatchResult {
+  /** `allowed`: how many items fit in the rate budget; the rest fail with 10006. */
+  cancelBatch(account: Account, p: Params, allowed = Infinity): BatchResult {
     return this.batch(
       p,
       (ip, category) => ({ category, symbol: String(ip.raw('symbol')), ...this.cancel(account, ip) }),
       (ip, category) => blankItem(ip, category),
+      allowed,
     );
   }
 
@@ -327,9 +336,7 @@ export class TradingService {
     const limit = p.int('limit', { min: 1, max: 100, def: 50 })!;
     const [from, to] = this.window(p);
     const rows = [];
-    const list = account.executions;
-    for (let i = list.length - 1; i >= 0; i--) {
-      const e = list[i]!;
+    for (const e of account.executions.newestFirst()) {
       if (e.instrument.category !== category || !match(e.instrument)) continue;
       if (execType !== undefined && e.execType !== execType) continue;
       if (orderId !== undefined && e.order?.orderId !== orderId) continue;
@@ -415,9 +422,7 @@ export class TradingService {
     const limit = p.int('limit', { min: 1, max: 100, def: 50 })!;
     const [from, to] = this.window(p);
     const rows = [];
-    const list = account.closedPnl;
-    for (let i = list.length - 1; i >= 0; i--) {
-      const c = list[i]!;
+    for (const c of account.closedPnl.newestFirst()) {
       if (c.instrument.category !== category) continue;
       if (symbol !== undefined && c.instrument.symbol !== symbol) continue;
       if (c.updatedTime < from || c.updatedTime > to) continue;

@@ -28,7 +28,7 @@ export const marketRoutes: RouteDef[] = [
     path: '/v5/market/time',
     access: 'public',
     handler: ({ exchange }) => {
-      const now = exchange.now();
+      const now = exchange.serverTime();
       return {
         result: {
           timeSecond: String(Math.floor(now / 1000)),
