@@ -117,6 +117,9 @@ export const ADMIN_OPERATIONS: readonly Op[] = [
       {
         id: { type: 'string' },
         path: { type: 'string' },
+        stream: { type: 'string' },
+        topic: { type: 'string' },
+        op: { type: 'string' },
         account: { type: 'string' },
         effect: { type: 'object' },
         probability: { type: 'number' },
@@ -127,7 +130,49 @@ export const ADMIN_OPERATIONS: readonly Op[] = [
     ),
   },
   { method: 'delete', path: '/faults/{id}', summary: 'Remove a fault' },
-  { method: 'post', path: '/faults/reset', summary: "Back to the scenario's faults" },
+  {
+    method: 'post',
+    path: '/faults/reset',
+    summary: "Back to the scenario's faults, network settings and skew",
+  },
+  { method: 'get', path: '/network', summary: 'The network settings (null: a perfect network)' },
+  {
+    method: 'put',
+    path: '/network',
+    summary: 'Latency, jitter, error and drop rates for everything at once',
+    body: obj(
+      {
+        latencyMs: { type: 'integer', minimum: 0 },
+        jitterMs: { type: 'integer', minimum: 0 },
+        errorRate: { type: 'number', minimum: 0, maximum: 1 },
+        dropRate: { type: 'number', minimum: 0, maximum: 1 },
+      },
+      [],
+    ),
+  },
+  { method: 'delete', path: '/network', summary: 'Back to a perfect network' },
+  {
+    method: 'put',
+    path: '/clock/skew',
+    summary: 'Shift the time the server tells and judges requests by',
+    body: obj({ skewMs: { type: 'integer' } }, ['skewMs']),
+  },
+  { method: 'get', path: '/rate-limits', summary: 'Rate-limit settings and live usage' },
+  {
+    method: 'put',
+    path: '/rate-limits',
+    summary: 'Change rate-limit settings (merged over the live ones)',
+    body: obj(
+      {
+        enabled: { type: 'boolean' },
+        uid: { type: 'object' },
+        ip: { type: 'object' },
+        ws: { type: 'object' },
+      },
+      [],
+    ),
+  },
+  { method: 'post', path: '/rate-limits/reset', summary: "Back to the scenario's rate limits" },
   { method: 'get', path: '/rules', summary: 'Rules in order, with hits and remaining' },
   {
     method: 'post',
