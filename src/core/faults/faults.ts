@@ -13,10 +13,16 @@
  */
 import type { Random } from '../random.js';
 
+/**
+ * A latency: fixed ms, uniform in [min, max], or long-tailed (log-normal with this median and
+ * 99th percentile, capped at `max`, 10 minutes by default). Every draw is seeded.
+ */
+export type Latency = number | [number, number] | { median: number; p99: number; max?: number };
+
 /** What a REST request suffers. */
 export interface RestEffect {
-  /** Extra latency before the answer, ms (or a seeded draw from [min, max]). */
-  latencyMs?: number | [number, number];
+  /** Extra latency before the answer, ms: fixed, uniform in [min, max], or long-tailed. */
+  latencyMs?: Latency;
   /** Answer an error instead of running the request. */
   error?: { retCode: number; retMsg: string } | { httpStatus: number; body?: unknown };
   /** Accept the request and never answer. */
@@ -36,7 +42,7 @@ export interface WsEffect {
   /** Out: the frame is not sent. In: the request is ignored (no answer; on `ping`, no pong). */
   drop?: boolean;
   /** Out: the frame goes that much later. In: the answer comes that much later. */
-  delayMs?: number | [number, number];
+  delayMs?: Latency;
   /** Out: the frame is sent twice. */
   duplicate?: boolean;
   /** Out: the frame is held and sent after the next frame to the same connection. */
@@ -168,6 +174,13 @@ const isMap = (v: unknown): v is Record<string, unknown> =>
 const msValue = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= 600_000;
 const msOrRange = (v: unknown) =>
   msValue(v) ||
+  (isMap(v) &&
+    Object.keys(v).every((k) => ['median', 'p99', 'max'].includes(k)) &&
+    msValue(v.median) &&
+    msValue(v.p99) &&
+    (v.median as number) >= 1 &&
+    (v.p99 as number) >= (v.median as number) &&
+    (v.max === undefined || (msValue(v.max) && (v.max as number) >= (v.median as number)))) ||
   (Array.isArray(v) &&
     v.length === 2 &&
     msValue(v[0]) &&
@@ -246,7 +259,7 @@ function restEffectProblems(eff: Record<string, unknown>): string[] {
     p.push(`effect takes one of error, hang, reset, empty, malformed, lose (got ${terminal.join(', ')})`);
   if (terminal.length === 0 && eff.latencyMs === undefined) p.push('effect is empty');
   if (eff.latencyMs !== undefined && !msOrRange(eff.latencyMs))
-    p.push('effect.latencyMs must be ms (0 to 10 minutes) or [min, max]');
+    p.push('effect.latencyMs must be ms (0 to 10 minutes), [min, max] or {median, p99, max?}');
   if (eff.error !== undefined) {
     const er = eff.error as Record<string, unknown>;
     const http =
@@ -283,7 +296,7 @@ function wsEffectProblems(f: Record<string, unknown>, eff: Record<string, unknow
   for (const k of ['drop', 'duplicate', 'reorder', 'gap', 'staleSnapshot', 'terminate', 'mute'])
     if (eff[k] !== undefined && eff[k] !== true) p.push(`effect.${k} must be true`);
   if (eff.delayMs !== undefined && !msOrRange(eff.delayMs))
-    p.push('effect.delayMs must be ms (0 to 10 minutes) or [min, max]');
+    p.push('effect.delayMs must be ms (0 to 10 minutes), [min, max] or {median, p99, max?}');
   if (eff.error !== undefined) {
     if (!bybitError(eff.error)) p.push('effect.error needs {retCode (not 0), retMsg}');
     if (f.op === undefined)
@@ -553,9 +566,17 @@ export class FaultBook {
     return this.draw(effect.delayMs);
   }
 
-  private draw(l: number | [number, number] | undefined): number {
+  private draw(l: Latency | undefined): number {
     if (l === undefined) return 0;
     if (typeof l === 'number') return l;
+    if (!Array.isArray(l)) {
+      // Log-normal: ln(x) ~ N(ln median, sigma), sigma set so that P(x <= p99) = 0.99.
+      const sigma = Math.log(l.p99 / l.median) / 2.3263478740408408;
+      const u1 = 1 - this.rng.next();
+      const u2 = this.rng.next();
+      const z = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+      return Math.min(l.max ?? 600_000, Math.round(l.median * Math.exp(sigma * z)));
+    }
     return l[0] + Math.floor(this.rng.next() * (l[1] - l[0] + 1));
   }
 
