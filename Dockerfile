@@ -1,7 +1,11 @@
 # bybit-mock: the mock Bybit v5 exchange as a container.
 # Build: docker build -t bybit-mock .   Run: docker run --rm -p 8080:8080 bybit-mock
-# Configuration is by environment variables (see README "Configuration"); scenarios can be
-# mounted at /scenarios and selected with BYBIT_MOCK_SCENARIO=/scenarios/your.yaml.
+# Configuration is by environment variables (README "Configuration"): BYBIT_MOCK_PORT (the
+# HEALTHCHECK follows it), BYBIT_MOCK_SCENARIO, BYBIT_MOCK_SEED, BYBIT_MOCK_LOG_LEVEL,
+# BYBIT_MOCK_ADMIN_TOKEN, ... Mount scenarios at /scenarios and select one with
+# BYBIT_MOCK_SCENARIO=/scenarios/your.yaml; without it the built-in default scenario is served.
+# Node runs as PID 1 and the CLI handles SIGTERM: `docker stop` ends it within a second, status 0.
+# Recipes: docker-compose.example.yml, examples/github-actions.yml.
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app

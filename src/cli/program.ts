@@ -19,6 +19,7 @@ import {
   type RunningExchange,
 } from '../runtime/start-exchange.js';
 import { runInit } from './commands/init.js';
+import { runSchema } from './commands/schema.js';
 import { runValidate, type CliIo } from './commands/validate.js';
 
 const stdio: CliIo = {
@@ -163,6 +164,14 @@ export function buildProgram(): Command {
     .option('-f, --force', 'overwrite an existing file')
     .action((file: string, opts: { force?: boolean }) => {
       process.exitCode = runInit(file, stdio, { force: opts.force });
+    });
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of scenario files (for editors; also in schema/scenario.schema.json)')
+    .option('-o, --output <file>', 'write it to a file instead of stdout')
+    .action((opts: { output?: string }) => {
+      process.exitCode = runSchema(stdio, opts);
     });
 
   addAdminCommands(program, stdio);
