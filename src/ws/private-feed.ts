@@ -12,37 +12,43 @@ import { privateTopicCategory, privateTopicFamily } from './protocol.js';
 export const PRIVATE_FAMILIES = ['order', 'execution', 'execution.fast', 'position', 'wallet'] as const;
 export type PrivateFamily = (typeof PRIVATE_FAMILIES)[number];
 
-/** Rows of one update per family and category, rendered once for every subscriber. */
+/**
+ * Rows of one update per family and category, rendered once for every subscriber. Families are
+ * rendered on first use, so an update costs only the topics somebody subscribed to (most clients
+ * take order, execution, position and wallet, not execution.fast). The views read live objects:
+ * use a RenderedUpdate synchronously, within the `trading` event that produced it.
+ */
 export interface RenderedUpdate {
-  rows: Map<PrivateFamily, { category: string; row: object }[]>;
+  rows(family: PrivateFamily): readonly { category: string; row: object }[] | undefined;
 }
 
+type Rows = { category: string; row: object }[];
+
 export function renderUpdate(u: TradingUpdate, exchange: Exchange): RenderedUpdate {
-  const rows = new Map<PrivateFamily, { category: string; row: object }[]>();
-  if (u.orders.length > 0) {
-    rows.set(
-      'order',
-      u.orders.map((o) => ({
-        category: o.category,
-        row: { category: o.category, ...orderView(o), closedPnl: '0', feeCurrency: '' },
-      })),
-    );
-  }
-  if (u.executions.length > 0) {
-    rows.set(
-      'execution',
-      u.executions.map((e) => ({
-        category: e.instrument.category,
-        row: { category: e.instrument.category, ...executionView(e) },
-      })),
-    );
-    const fast = u.executions.filter((e) => e.execType === 'Trade' && e.order);
-    if (fast.length > 0) {
-      rows.set(
-        'execution.fast',
-        fast.map((e) => {
-          const v = executionView(e);
-          return {
+  const cache = new Map<PrivateFamily, Rows | undefined>();
+  let executions: Rows | undefined;
+  const executionRows = (): Rows =>
+    (executions ??= u.executions.map((e) => ({
+      category: e.instrument.category,
+      row: { category: e.instrument.category, ...executionView(e) },
+    })));
+  const render = (family: PrivateFamily): Rows | undefined => {
+    switch (family) {
+      case 'order':
+        if (u.orders.length === 0) return undefined;
+        return u.orders.map((o) => ({
+          category: o.category,
+          row: { category: o.category, ...orderView(o), closedPnl: '0', feeCurrency: '' },
+        }));
+      case 'execution':
+        return u.executions.length > 0 ? executionRows() : undefined;
+      case 'execution.fast': {
+        const rows: Rows = [];
+        const all = u.executions.length > 0 ? executionRows() : [];
+        u.executions.forEach((e, i) => {
+          if (e.execType !== 'Trade' || !e.order) return;
+          const v = all[i]!.row as ReturnType<typeof executionView>;
+          rows.push({
             category: e.instrument.category,
             row: {
               category: e.instrument.category,
@@ -57,29 +63,33 @@ export function renderUpdate(u: TradingUpdate, exchange: Exchange): RenderedUpda
               execTime: v.execTime,
               seq: v.seq,
             },
-          };
-        }),
-      );
+          });
+        });
+        return rows.length > 0 ? rows : undefined;
+      }
+      case 'position':
+        if (u.positions.length === 0) return undefined;
+        return u.positions.map((p) => {
+          const { avgPrice, ...rest } = positionView(
+            p,
+            exchange.tradingEngine.markPrice(p.instrument),
+            exchange.leverageOf(u.account, p.instrument),
+          );
+          return { category: 'linear', row: { ...rest, entryPrice: avgPrice, category: 'linear' } };
+        });
+      case 'wallet': {
+        if (!u.wallet) return undefined;
+        const w = exchange.walletBalance(u.account, []).list[0]!;
+        return [{ category: '', row: w }];
+      }
     }
-  }
-  if (u.positions.length > 0) {
-    rows.set(
-      'position',
-      u.positions.map((p) => {
-        const { avgPrice, ...rest } = positionView(
-          p,
-          exchange.tradingEngine.markPrice(p.instrument),
-          exchange.leverageOf(u.account, p.instrument),
-        );
-        return { category: 'linear', row: { ...rest, entryPrice: avgPrice, category: 'linear' } };
-      }),
-    );
-  }
-  if (u.wallet) {
-    const w = exchange.walletBalance(u.account, []).list[0]!;
-    rows.set('wallet', [{ category: '', row: w }]);
-  }
-  return { rows };
+  };
+  return {
+    rows(family) {
+      if (!cache.has(family)) cache.set(family, render(family));
+      return cache.get(family);
+    },
+  };
 }
 
 /** The frames one subscriber gets for its topics, in the documented family order. */
@@ -91,10 +101,10 @@ export function framesFor(
 ): object[] {
   const out: object[] = [];
   for (const family of PRIVATE_FAMILIES) {
-    const rows = rendered.rows.get(family);
-    if (!rows) continue;
     for (const topic of topics) {
       if (privateTopicFamily(topic) !== family) continue;
+      const rows = rendered.rows(family);
+      if (!rows) break;
       const only = privateTopicCategory(topic);
       const data = rows.filter((r) => only === undefined || r.category === only).map((r) => r.row);
       if (data.length === 0) continue;

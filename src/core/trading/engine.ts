@@ -50,8 +50,6 @@ import { checkPositionIdx, type OrderDraft } from './order-entry.js';
 
 /** Market orders are IOC limits at this distance from the last price. @see facts §7.9 */
 const MARKET_BAND = 0.05;
-/** Closed orders remembered per account (oldest forgotten first, with their orderLinkId). */
-const CLOSED_ORDER_MEMORY = 20_000;
 
 export interface TradingUpdate {
   account: Account;
@@ -840,13 +838,13 @@ export class TradingEngine {
       side: order.side,
       execPrice: price,
       execQty: qty,
-      execValue: value,
-      execFee: fee,
+      execValue: compact(value),
+      execFee: compact(fee),
       feeRate,
       feeCoin: order.feeCoin,
       isMaker,
-      closedSize,
-      execPnl,
+      closedSize: closedSize === undefined ? undefined : compact(closedSize),
+      execPnl: compact(execPnl),
       markPrice: priceOf(inst, m.markTicks),
       indexPrice: priceOf(inst, m.indexTicks),
       leavesQty: order.marketUnit === 'quoteCoin' ? ZERO : qtyOf(inst, Math.max(0, order.leavesSteps)),
@@ -956,8 +954,9 @@ export class TradingEngine {
     execType: 'Trade' | 'BustTrade',
   ): void {
     const list = pos.account.closedPnl;
-    let rec = list[list.length - 1];
+    let rec = list.last();
     if (!rec || rec.orderId !== order.orderId) {
+      if (rec) compactClosedPnl(rec);
       rec = {
         serial: ++this.pnlSerial,
         positionIdx: pos.positionIdx,
@@ -1021,20 +1020,12 @@ export class TradingEngine {
     a.openOrders.delete(order.orderId);
     this.book(order.instrument).remove(order);
     if (order.locked.gt(ZERO)) this.setLocked(order, ZERO);
-    this.forgetOldOrders(a);
-  }
-
-  private forgetOldOrders(a: Account): void {
-    const excess = a.orders.size - a.openOrders.size - CLOSED_ORDER_MEMORY;
-    if (excess <= 0) return;
-    let dropped = 0;
-    for (const [id, o] of a.orders) {
-      if (dropped >= excess) break;
-      if (isOpen(o)) continue;
-      a.orders.delete(id);
-      if (o.orderLinkId && a.ordersByLinkId.get(o.orderLinkId) === o) a.ordersByLinkId.delete(o.orderLinkId);
-      dropped++;
-    }
+    // Closed orders are remembered in a bounded ring (the oldest closed is forgotten first), and
+    // their figures no longer change: keep them compact.
+    order.cumExecQty = compact(order.cumExecQty);
+    order.cumExecValue = compact(order.cumExecValue);
+    order.cumExecFee = compact(order.cumExecFee);
+    a.rememberClosed(order);
   }
 
   /** Closes an open order with a final status. */
@@ -1594,6 +1585,25 @@ export class TradingEngine {
   existingPosition(account: Account, inst: Instrument, idx: PositionIdx): Position | undefined {
     return this.findPosition(account, inst, idx);
   }
+}
+
+/**
+ * A copy of a Big with an exact-size digit array. big.js results of arithmetic keep spare
+ * capacity in their digit arrays (about 160 bytes each); values kept in the account's history
+ * (executions, closed orders, closed PnL) are copied once so the history costs half the memory.
+ */
+function compact(x: BigT): BigT {
+  return x === ZERO ? x : Big(x);
+}
+
+/** A finished closed-PnL record no longer changes: compact its figures. */
+function compactClosedPnl(c: ClosedPnl): void {
+  c.closedSize = compact(c.closedSize);
+  c.cumEntryValue = compact(c.cumEntryValue);
+  c.avgEntryPrice = compact(c.avgEntryPrice);
+  c.cumExitValue = compact(c.cumExitValue);
+  c.avgExitPrice = compact(c.avgExitPrice);
+  c.closedPnl = compact(c.closedPnl);
 }
 
 /** Open, or triggered and about to be worked within the same command. */

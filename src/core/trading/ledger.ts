@@ -13,12 +13,49 @@ import type { Order, Position } from './model.js';
 export const MAINTENANCE_RATE = Big('0.005');
 const DP = 8;
 
+/**
+ * A small direct-mapped cache of `units x step` per instrument. Prices and sizes repeat (the
+ * same few levels, the minimum size, the mark price of this tick), and every execution, order and
+ * closed-PnL record keeps several of them, so sharing one immutable Big per value saves both
+ * allocation (GC on the order path) and the memory of the retained history. big.js never
+ * mutates an operand, so a shared instance is safe.
+ */
+class UnitCache {
+  private static readonly SIZE = 1024;
+  private readonly keys = new Float64Array(UnitCache.SIZE).fill(Number.NaN);
+  private readonly values: (BigT | undefined)[] = new Array<BigT | undefined>(UnitCache.SIZE);
+
+  constructor(private readonly step: BigT) {}
+
+  get(units: number): BigT {
+    const slot = units & (UnitCache.SIZE - 1);
+    if (this.keys[slot] === units) return this.values[slot]!;
+    const value = fromInt(units).times(this.step);
+    this.keys[slot] = units;
+    this.values[slot] = value;
+    return value;
+  }
+}
+
+const unitCaches = new WeakMap<Instrument, { price: UnitCache; qty: UnitCache }>();
+
+function cachesOf(inst: Instrument): { price: UnitCache; qty: UnitCache } {
+  let c = unitCaches.get(inst);
+  if (!c) {
+    c = { price: new UnitCache(inst.tickSize), qty: new UnitCache(inst.qtyStep) };
+    unitCaches.set(inst, c);
+  }
+  return c;
+}
+
 export function priceOf(inst: Instrument, ticks: number): BigT {
-  return fromInt(ticks).times(inst.tickSize);
+  if (!Number.isSafeInteger(ticks)) return fromInt(ticks).times(inst.tickSize);
+  return cachesOf(inst).price.get(ticks);
 }
 
 export function qtyOf(inst: Instrument, steps: number): BigT {
-  return fromInt(steps).times(inst.qtyStep);
+  if (!Number.isSafeInteger(steps)) return fromInt(steps).times(inst.qtyStep);
+  return cachesOf(inst).qty.get(steps);
 }
 
 /** Exact tick count of a validated price (a multiple of tickSize). */

@@ -130,6 +130,10 @@ export function positionView(pos: Position, mark: BigT, leverage: BigT) {
   const flat = pos.size.eq(ZERO);
   const liq = liqPrice(pos);
   const bust = bustPrice(pos);
+  // Each figure once: positions render on every private update.
+  const avg = plain(avgPrice(pos));
+  const im = plain(positionIM(pos));
+  const mm = plain(positionMM(pos));
   return {
     positionIdx: pos.positionIdx,
     riskId: 1,
@@ -138,22 +142,22 @@ export function positionView(pos: Position, mark: BigT, leverage: BigT) {
     side: pos.side,
     // A flat position is size "0" (facts §7.17); an open one has the instrument's qty decimals.
     size: flat ? '0' : qx(inst, pos.size),
-    avgPrice: plain(avgPrice(pos)),
+    avgPrice: avg,
     positionValue: plain(round8(pos.entryValue)),
     tradeMode: 0,
     positionStatus: 'Normal',
     autoAddMargin: 0,
     adlRankIndicator: flat ? 0 : 2,
     leverage: plain(flat ? leverage : pos.leverage),
-    breakEvenPrice: plain(avgPrice(pos)),
-    positionBalance: plain(positionIM(pos)),
+    breakEvenPrice: avg,
+    positionBalance: im,
     markPrice: px(inst, mark),
     liqPrice: liq === undefined ? '' : px(inst, liq),
     bustPrice: bust === undefined ? '' : px(inst, bust),
-    positionMM: plain(positionMM(pos)),
-    positionMMByMp: plain(positionMM(pos)),
-    positionIM: plain(positionIM(pos)),
-    positionIMByMp: plain(positionIM(pos)),
+    positionMM: mm,
+    positionMMByMp: mm,
+    positionIM: im,
+    positionIMByMp: im,
     tpslMode: 'Full',
     takeProfit: px(inst, pos.takeProfit),
     stopLoss: px(inst, pos.stopLoss),
@@ -195,6 +199,22 @@ export function closedPnlView(c: ClosedPnl) {
 }
 
 export type UsdPrice = (coin: string) => BigT | undefined;
+
+/**
+ * x / y rounded half up to `dp` decimals in one step. big.js rounds every quotient at Big.DP (30)
+ * digits, which for a ratio such as IM / equity means a 30-digit long division per call: the
+ * wallet view computes four on every private update. Asking for `dp` digits directly is much
+ * cheaper and rounds once (the two-step result differs only when digits dp+1..30 are 4999...9).
+ */
+export function divRound(x: BigT, y: BigT, dp: number): BigT {
+  const saved = Big.DP;
+  Big.DP = dp;
+  try {
+    return x.div(y);
+  } finally {
+    Big.DP = saved;
+  }
+}
 
 function usd(x: BigT): string {
   return plain(x.round(8, Big.roundHalfUp));
@@ -261,7 +281,7 @@ export function walletBalanceView(
     mm = mm.plus(s.positionMM.times(p));
     upl = upl.plus(s.upl.times(p));
   }
-  const rate = (x: BigT) => (margin.gt(ZERO) ? plain(x.div(margin).round(4, Big.roundHalfUp)) : '0');
+  const rate = (x: BigT) => (margin.gt(ZERO) ? plain(divRound(x, margin, 4)) : '0');
   const available = margin.minus(im);
   return {
     list: [
