@@ -98,7 +98,20 @@ async function serve(flags: ServeFlags): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  stdio.out(listeningLine(running));
+  // With JSON logs (containers) every line on stdout is JSON, the listening line included.
+  const json = running.config.logFormat === 'json';
+  stdio.out(
+    json
+      ? JSON.stringify({
+          level: 30,
+          time: Date.now(),
+          msg: 'bybit-mock listening',
+          restUrl: running.restUrl,
+          wsUrl: running.wsUrl,
+          adminUrl: running.adminUrl,
+        })
+      : listeningLine(running),
+  );
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -110,7 +123,11 @@ async function serve(flags: ServeFlags): Promise<void> {
       () => process.exit(0),
       () => process.exit(0),
     );
-    stdio.err(`bybit-mock: ${signal} received, shutting down`);
+    stdio.err(
+      json
+        ? JSON.stringify({ level: 30, time: Date.now(), msg: `${signal} received, shutting down` })
+        : `bybit-mock: ${signal} received, shutting down`,
+    );
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));

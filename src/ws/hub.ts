@@ -363,14 +363,19 @@ export class WsHub {
   private send(conn: Connection, frame: object | string): void {
     if (conn.muted) return;
     const text = typeof frame === 'string' ? frame : JSON.stringify(frame);
+    // A frame held by a `reorder` fault goes right after this one, through the same queue.
+    const texts = conn.held === undefined ? [text] : [text, conn.held];
+    conn.held = undefined;
     const faults = this.deps.exchange().faults;
     if (faults.network !== undefined || conn.delayed.length > 0) {
       const now = this.now();
       const due = Math.max(now + faults.networkLatency(), conn.delayedUntil);
-      if (due > now) {
+      // While frames wait, later ones queue behind them even when due now (a real clock's timer
+      // may fire late: writing at once would overtake them).
+      if (due > now || conn.delayed.length > 0) {
         conn.delayedUntil = due;
         const seq = ++conn.delayedSeq;
-        conn.delayed.push({ seq, text });
+        for (const t of texts) conn.delayed.push({ seq, text: t });
         this.deps.exchange().setTimer(due - now, () => {
           // Everything queued before this frame is due too: flush in order up to it.
           while (conn.delayed.length > 0 && conn.delayed[0]!.seq <= seq)
@@ -379,12 +384,7 @@ export class WsHub {
         return;
       }
     }
-    this.write(conn, text);
-    if (conn.held !== undefined) {
-      const held = conn.held;
-      conn.held = undefined;
-      this.write(conn, held);
-    }
+    for (const t of texts) this.write(conn, t);
   }
 
   /**
@@ -492,17 +492,40 @@ export class WsHub {
     const exchange = this.deps.exchange();
     if (!exchange.limits.takeWsMessage(this.now(), conn.id)) {
       const msg = `too many requests on this connection (limit ${exchange.limits.config.ws.messagesPerSecond} per second); slow down`;
-      if (conn.kind === 'trade') this.send(conn, tradeReply(conn.id, req.reqId, req.op, 20003, msg, {}));
+      if (conn.kind === 'trade')
+        this.send(
+          conn,
+          // Order ops answer in their usual envelope (retExtInfo, header), as other order errors do.
+          req.op in TRADE_OPS
+            ? tradeReply(
+                conn.id,
+                req.reqId,
+                req.op,
+                20003,
+                msg,
+                {},
+                { retExtInfo: {}, header: this.header() },
+              )
+            : tradeReply(conn.id, req.reqId, req.op, 20003, msg, {}),
+        );
       else this.send(conn, errorFrame(conn.kind, conn.id, req.reqId, req.op, `error:${msg}`));
+      // Refused requests show in the journal, as REST 403s and 10006s do.
+      this.journalOp(conn, req, conn.kind === 'trade' ? 20003 : undefined);
       return;
     }
     if (exchange.faults.wsActive) {
+      // Before auth, an auth request is matched by the key it presents (as rules are).
+      const claimed =
+        conn.account ??
+        (req.op === 'auth' && typeof req.args[0] === 'string'
+          ? exchange.accountByApiKey(req.args[0])
+          : undefined);
       const f = exchange.faults.takeWs({
         point: 'in',
         stream: conn.kind,
         name: req.op,
-        account: conn.account?.name ?? '',
-        apiKey: conn.account?.apiKey ?? '',
+        account: claimed?.name ?? '',
+        apiKey: claimed?.apiKey ?? (req.op === 'auth' && typeof req.args[0] === 'string' ? req.args[0] : ''),
       });
       if (f && this.applyInFault(conn, req, f)) return;
     }

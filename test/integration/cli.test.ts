@@ -137,7 +137,8 @@ describe('bybit-mock serve', () => {
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     const restUrl = await new Promise<string>((ok) => {
       const timer = setInterval(() => {
-        const m = /REST (http:\/\/\S+)/.exec(out);
+        // The listening line is JSON too: `{"msg":"bybit-mock listening","restUrl":...}`.
+        const m = /"restUrl":"(http:\/\/[^"]+)"/.exec(out);
         if (m) {
           clearInterval(timer);
           ok(m[1]!);
@@ -153,10 +154,12 @@ describe('bybit-mock serve', () => {
       },
     });
     await new Promise((r) => setTimeout(r, 200));
+    // Every line on stdout is JSON (a container's log collector parses them all).
     const lines = out
       .split('\n')
-      .filter((l) => l.startsWith('{'))
+      .filter((l) => l.trim() !== '')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.find((l) => l.msg === 'bybit-mock listening')?.adminUrl).toBe(`${restUrl}/__admin`);
     const time = lines.find((l) => l.path === '/v5/market/time');
     expect(time).toMatchObject({ method: 'GET', status: 200, msg: 'request' });
     expect(typeof time!.latencyMs).toBe('number');

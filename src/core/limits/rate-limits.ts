@@ -167,8 +167,11 @@ export function rateLimitProblems(
       }
       const ms = kind === 'duration' ? duration(val) : undefined;
       if (kind === 'count' && !count(val)) p.push(`${name}.${k} must be a whole number from 0`);
-      else if (kind === 'duration' && (ms === undefined || ms < 1))
-        p.push(`${name}.${k} must be a duration such as "5s"`);
+      // A ban of 0 is the default (refused until the window ends); a window must be at least 1 ms.
+      else if (kind === 'duration' && (ms === undefined || (ms < 1 && k !== 'ban')))
+        p.push(
+          `${name}.${k} must be a duration such as "5s"${k === 'ban' ? ' (0s: until the window ends)' : ''}`,
+        );
       else out[String(rename[k] ?? k)] = kind === 'count' ? (val as number) : ms!;
     }
     return out as Partial<T>;
@@ -310,8 +313,13 @@ export class RateLimiter {
    */
   takeIp(now: number, ip: string): number | undefined {
     const l = this.cfg.ip;
-    if (!this.cfg.enabled || l.limit <= 0) return undefined;
+    if (l.limit <= 0) return undefined;
     const s = this.windowed(this.ips, ip, now, l.windowMs);
+    // Off: counted (GET /__admin/rate-limits shows it, as for UID budgets), never refused.
+    if (!this.cfg.enabled) {
+      s.used += 1;
+      return undefined;
+    }
     if (now < s.bannedUntil) return s.bannedUntil;
     s.used += 1;
     if (s.used <= l.limit) return undefined;
