@@ -679,13 +679,13 @@ describe('scenario rateLimits', () => {
         messages.some((m) => m.includes(part)),
         `${part} in ${JSON.stringify(found)}`,
       ).toBe(true);
-    // Every problem points into the rateLimits block, with a file position.
-    for (const p of found) {
-      expect(p.path.startsWith('rateLimits'), JSON.stringify(p)).toBe(true);
-      expect(p.line).toBeGreaterThanOrEqual(rl);
-      expect(p.line).toBeLessThanOrEqual(rl + 4);
-      expect(p.column).toBeGreaterThan(0);
-    }
+    // Every problem points at the bad value itself.
+    const at = (path: string) => found.find((p) => p.path === path);
+    expect(at('rateLimits.enabled')).toMatchObject({ line: rl + 1, column: 12 });
+    expect(at('rateLimits.uid["/v5/order/create"]')).toMatchObject({ line: rl + 2, column: 28 });
+    expect(at('rateLimits.ip.window')).toMatchObject({ line: rl + 3, column: 17 });
+    expect(at('rateLimits.ws.connections')).toMatchObject({ line: rl + 4, column: 22 });
+    expect(found).toHaveLength(4);
     // And the daemon refuses to start on it.
     return expect(startTestExchange({ scenario: { yaml, name: 'bad-limits.yaml' } })).rejects.toThrow(
       /enabled must be true or false/,

@@ -552,11 +552,24 @@ function checkCrossFields(data: unknown, out: Finding[]): void {
   checkTimeline(data.timeline, out);
   checkFaults(data.faults, out);
   if (data.network !== undefined)
-    for (const message of networkProblems(data.network))
-      out.push({ path: ['network'], anchor: 'value', message: `network: ${message}` });
+    for (const message of networkProblems(data.network)) {
+      // Messages name their key first ("latencyMs must ...", 'unknown key "x" ...').
+      const key = /^unknown key "([^"]+)"/.exec(message)?.[1] ?? /^(\w+) must/.exec(message)?.[1];
+      const known = key !== undefined && isPlainMap(data.network) && key in data.network;
+      out.push({
+        path: known ? ['network', key] : ['network'],
+        anchor: known && message.startsWith('unknown') ? 'key' : 'value',
+        message: `network: ${message}`,
+      });
+    }
   if (data.rateLimits !== undefined)
-    for (const message of rateLimitProblems(data.rateLimits, parseDuration).problems)
-      out.push({ path: ['rateLimits'], anchor: 'value', message: `rateLimits: ${message}` });
+    for (const issue of rateLimitProblems(data.rateLimits, parseDuration).issues)
+      out.push({
+        path: ['rateLimits', ...issue.path],
+        // An unknown key is pointed at by its name, a bad value by the value.
+        anchor: issue.message.includes('unknown') ? 'key' : 'value',
+        message: `rateLimits: ${issue.message}`,
+      });
 }
 
 /** Each fault is checked by the fault module itself, so the file and the admin API agree. */

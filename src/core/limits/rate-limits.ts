@@ -116,23 +116,28 @@ const count = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) &
 export function rateLimitProblems(
   v: unknown,
   duration: (d: unknown) => number | undefined,
-): { problems: string[]; value: RateLimitOverrides } {
-  const p: string[] = [];
+): { problems: string[]; issues: { path: string[]; message: string }[]; value: RateLimitOverrides } {
+  // Each problem with the key path it is about, so a scenario file can point at its line.
+  const issues: { path: string[]; message: string }[] = [];
+  const at = (path: string[], message: string) => issues.push({ path, message });
   const value: RateLimitOverrides = {};
-  if (!isMap(v)) return { problems: ['rateLimits must be an object {enabled, uid, ip, ws}'], value };
+  if (!isMap(v)) {
+    const message = 'rateLimits must be an object {enabled, uid, ip, ws}';
+    return { problems: [message], issues: [{ path: [], message }], value };
+  }
   for (const k of Object.keys(v))
     if (!['enabled', 'uid', 'ip', 'ws'].includes(k))
-      p.push(`unknown key "${k}" (rateLimits takes enabled, uid, ip, ws)`);
+      at([k], `unknown key "${k}" (rateLimits takes enabled, uid, ip, ws)`);
   if (v.enabled !== undefined) {
-    if (typeof v.enabled !== 'boolean') p.push('enabled must be true or false');
+    if (typeof v.enabled !== 'boolean') at(['enabled'], 'enabled must be true or false');
     else value.enabled = v.enabled;
   }
   if (v.uid !== undefined) {
-    if (!isMap(v.uid)) p.push('uid must map endpoint paths to requests per second');
+    if (!isMap(v.uid)) at(['uid'], 'uid must map endpoint paths to requests per second');
     else {
       value.uid = {};
       for (const [path, b] of Object.entries(v.uid)) {
-        if (!/^\/v5\/[a-z0-9/-]+$/.test(path)) p.push(`uid: "${path}" is not a v5 endpoint path`);
+        if (!/^\/v5\/[a-z0-9/-]+$/.test(path)) at(['uid', path], `uid: "${path}" is not a v5 endpoint path`);
         if (count(b)) value.uid[path] = b as number;
         else if (
           isMap(b) &&
@@ -141,7 +146,8 @@ export function rateLimitProblems(
         )
           value.uid[path] = b as Budget;
         else
-          p.push(
+          at(
+            ['uid', path],
             `uid: "${path}" must be a whole number of requests per second, or {linear, spot, option} of them`,
           );
       }
@@ -155,21 +161,22 @@ export function rateLimitProblems(
   ): Partial<T> | undefined => {
     if (raw === undefined) return undefined;
     if (!isMap(raw)) {
-      p.push(`${name} must be an object with ${Object.keys(fields).join(', ')}`);
+      at([name], `${name} must be an object with ${Object.keys(fields).join(', ')}`);
       return undefined;
     }
     const out: Record<string, number> = {};
     for (const [k, val] of Object.entries(raw)) {
       const kind = fields[k];
       if (!kind) {
-        p.push(`${name}.${k} is unknown (${name} takes ${Object.keys(fields).join(', ')})`);
+        at([name, k], `${name}.${k} is unknown (${name} takes ${Object.keys(fields).join(', ')})`);
         continue;
       }
       const ms = kind === 'duration' ? duration(val) : undefined;
-      if (kind === 'count' && !count(val)) p.push(`${name}.${k} must be a whole number from 0`);
+      if (kind === 'count' && !count(val)) at([name, k], `${name}.${k} must be a whole number from 0`);
       // A ban of 0 is the default (refused until the window ends); a window must be at least 1 ms.
       else if (kind === 'duration' && (ms === undefined || (ms < 1 && k !== 'ban')))
-        p.push(
+        at(
+          [name, k],
           `${name}.${k} must be a duration such as "5s"${k === 'ban' ? ' (0s: until the window ends)' : ''}`,
         );
       else out[String(rename[k] ?? k)] = kind === 'count' ? (val as number) : ms!;
@@ -195,7 +202,7 @@ export function rateLimitProblems(
     { connectionWindow: 'connectionWindowMs' },
   );
   if (ws) value.ws = ws;
-  return { problems: p, value };
+  return { problems: issues.map((i) => i.message), issues, value };
 }
 
 function merged(base: RateLimitConfig, o: RateLimitOverrides | undefined): RateLimitConfig {
