@@ -100,6 +100,14 @@ export function createHttpApp(deps: HttpDeps): Express {
 
   app.use((req, res) => {
     const exchange = deps.exchange();
+    // Bybit's IP limit counts all traffic, unknown paths included.
+    if (
+      req.path.startsWith('/v5/') &&
+      exchange.limits.takeIp(exchange.now(), req.socket.remoteAddress ?? '') !== undefined
+    ) {
+      res.status(403).type('text/plain').send('403 Forbidden: access too frequent.');
+      return;
+    }
     const err = errors.routeNotFound(req.method, req.path);
     res.status(err.httpStatus).json(errorEnvelope(err.retCode, err.retMsg, exchange.serverTime()));
   });

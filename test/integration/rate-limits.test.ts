@@ -332,6 +332,8 @@ describe('IP limit (HTTP 403 "access too frequent")', () => {
     expect(priv.status).toBe(403);
     expect(priv.text).toMatch(/access too frequent/);
     expect(await admin('GET', '/requests?status=403')).toMatchObject({ body: { requests: [{}, {}] } });
+    // Unknown v5 paths count and are refused too (Bybit counts all traffic).
+    expect((await getPublic(ex, '/v5/no/such/path')).status).toBe(403);
 
     // The admin API is not limited; its view shows the address refused until the window end.
     const view = (await admin('GET', '/rate-limits')).body;
