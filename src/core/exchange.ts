@@ -193,7 +193,11 @@ export class Exchange {
         }
       } else if ('removeRule' in action) this.ruleBook.remove(action.removeRule);
       else if ('addFault' in action) {
-        if (!this.faultBook.list().some((f) => f.id === action.addFault.id))
+        // A repeat (`every`) never adds a live fault twice, but re-arms one that is spent
+        // (`times`) or over (`for`): "every 1m, a 10 s outage" is one fault, added again.
+        const old = this.faultBook.list().find((f) => f.id === action.addFault.id);
+        if (old && (old.remaining <= 0 || this.clock.now() >= old.until)) this.faultBook.remove(old.id);
+        if (!old || !this.faultBook.list().some((f) => f.id === old.id))
           this.faultBook.add(action.addFault, 'timeline');
       } else if ('removeFault' in action) this.faultBook.remove(action.removeFault);
       else if ('network' in action) this.faultBook.setNetwork(action.network ?? undefined);

@@ -392,7 +392,8 @@ export class WsHub {
    * on frames out apply here. `delta` marks orderbook deltas (gap and staleSnapshot faults).
    */
   private sendData(conn: Connection, topic: string, text: string, delta = false): void {
-    if (conn.muted) return;
+    // A connection a fault closed mid-update gets (and spends) nothing more.
+    if (conn.muted || !this.conns.has(conn)) return;
     const faults = this.deps.exchange().faults;
     if (faults.wsActive) {
       if (faults.networkDrop()) return;
@@ -550,8 +551,11 @@ export class WsHub {
     if (e.error && 'retCode' in e.error) {
       const { retCode, retMsg } = e.error;
       note(retCode);
-      if (req.op === 'auth') this.send(conn, authReply(conn.kind, conn.id, req.reqId, retCode, retMsg));
-      else if (req.op === 'subscribe' || req.op === 'unsubscribe')
+      // In the shape the stream answers that op in: /v5/trade answers everything in its envelope
+      // (order ops with retExtInfo and header), public streams have no auth.
+      if (req.op === 'auth' && !isPublic(conn.kind))
+        this.send(conn, authReply(conn.kind, conn.id, req.reqId, retCode, retMsg));
+      else if ((req.op === 'subscribe' || req.op === 'unsubscribe') && conn.kind !== 'trade')
         this.send(
           conn,
           subscribeAck(conn.kind, req.op, conn.id, req.reqId, {
@@ -563,18 +567,17 @@ export class WsHub {
       else if (conn.kind === 'trade')
         this.send(
           conn,
-          tradeReply(
-            conn.id,
-            req.reqId,
-            req.op,
-            retCode,
-            retMsg,
-            {},
-            {
-              retExtInfo: {},
-              header: this.header(),
-            },
-          ),
+          req.op in TRADE_OPS
+            ? tradeReply(
+                conn.id,
+                req.reqId,
+                req.op,
+                retCode,
+                retMsg,
+                {},
+                { retExtInfo: {}, header: this.header() },
+              )
+            : tradeReply(conn.id, req.reqId, req.op, retCode, retMsg, {}),
         );
       else this.send(conn, errorFrame(conn.kind, conn.id, req.reqId, req.op, retMsg));
       return true;

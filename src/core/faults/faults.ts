@@ -341,6 +341,8 @@ function wsEffectProblems(f: Record<string, unknown>, eff: Record<string, unknow
       p.push('effect.refuse must be {httpStatus?: 400-599}');
     if (f.topic !== undefined || f.op !== undefined)
       p.push('effect.refuse applies at the handshake: target a stream, not a topic or op');
+    if (f.account !== undefined)
+      p.push('effect.refuse applies at the handshake, before any auth: it cannot target an account');
   }
   const outOnly = ['duplicate', 'reorder', 'gap', 'staleSnapshot'].find((k) => eff[k] !== undefined);
   if (outOnly && f.op !== undefined)
@@ -352,6 +354,12 @@ function wsEffectProblems(f: Record<string, unknown>, eff: Record<string, unknow
     f.topic !== '*'
   )
     p.push('gap and staleSnapshot apply to orderbook topics');
+  if (
+    (eff.gap !== undefined || eff.staleSnapshot !== undefined) &&
+    typeof f.stream === 'string' &&
+    ['private', 'trade'].includes(streamKindOf(f.stream) ?? '')
+  )
+    p.push('gap and staleSnapshot apply to orderbook topics, on the public streams');
   return p;
 }
 
@@ -428,8 +436,10 @@ export class FaultBook {
 
   private compile(spec: FaultSpec, source: Fault['source']): Compiled {
     let id = spec.id;
-    while (id === undefined || (spec.id === undefined && this.entries.some((e) => e.fault.id === id)))
-      id = `fault-${++this.seq}`;
+    // A generated id never takes one in use or one a scenario fault names (compiled later).
+    const taken = (x: string) =>
+      this.entries.some((e) => e.fault.id === x) || this.initial.some((s) => s.id === x);
+    while (id === undefined || (spec.id === undefined && taken(id))) id = `fault-${++this.seq}`;
     const transport = transportOf(spec as unknown as Record<string, unknown>);
     const fault: Fault = {
       ...spec,
