@@ -126,6 +126,12 @@ export function createHttpApp(deps: HttpDeps): Express {
 async function handle(route: RouteDef, req: Request, res: Response, deps: HttpDeps): Promise<void> {
   const exchange = deps.exchange();
   const limits = exchange.limits;
+  const faults = exchange.faults;
+  // A bad network delays every answer, refusals included.
+  if (faults.network !== undefined) {
+    const netLatency = faults.networkLatency();
+    if (netLatency > 0) await exchange.delay(netLatency);
+  }
   // The IP-wide limit comes first and covers public endpoints too (facts §5.1).
   const bannedUntil = limits.takeIp(exchange.now(), req.socket.remoteAddress ?? '');
   if (bannedUntil !== undefined) {
@@ -184,10 +190,7 @@ async function handle(route: RouteDef, req: Request, res: Response, deps: HttpDe
       if (limit.granted < units) granted = limit.granted;
     }
     // Network conditions and faults first, then scripted answers (rules), then the exchange.
-    const faults = exchange.faults;
     if (faults.restActive) {
-      const netLatency = faults.networkLatency();
-      if (netLatency > 0) await exchange.delay(netLatency);
       if (faults.networkError()) throw errors.systemBusy();
       const fault = faults.take(route.path, account?.name ?? '', account?.apiKey ?? '');
       if (fault && (await applyFault(fault, route, req, res, deps, params, account, accountName))) return;
@@ -279,7 +282,13 @@ async function applyFault(
     note(res.statusCode);
     return true;
   }
-  if (e.error) throw new ExchangeError(e.error.retCode, e.error.retMsg);
+  if (e.error) {
+    const body = errorEnvelope(e.error.retCode, e.error.retMsg, exchange.serverTime());
+    res.setHeader('Timenow', String(body.time));
+    res.json(body);
+    note(200, e.error.retCode);
+    return true;
+  }
   if (e.lose) {
     // The request runs (an order is placed), then the answer is lost on the way.
     let retCode = 0;

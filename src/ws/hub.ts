@@ -1147,7 +1147,9 @@ export class WsHub {
       const now = clock.now();
       for (const c of [...this.conns]) {
         if (now - c.lastSeen >= c.idleMs) {
-          c.ws.close(1000, 'idle timeout: no ping or message received');
+          // A half-dead (muted) connection sends nothing, a close frame included.
+          if (c.muted) c.ws.terminate();
+          else c.ws.close(1000, 'idle timeout: no ping or message received');
           this.drop(c);
         }
       }

@@ -157,6 +157,18 @@ describe('REST', () => {
     expect(signed.done()).toBe(false);
     advance(1);
     expect((await signed.reply).body.retCode).toBe(0);
+
+    // Refusals wait too: a bad signature and an unknown path.
+    const refused = await held(() =>
+      fetch(`${ex.restUrl}/v5/account/info`, {
+        headers: { 'X-BAPI-API-KEY': 'mock-api-key', 'X-BAPI-TIMESTAMP': String(T0), 'X-BAPI-SIGN': 'bad' },
+      }).then(async (res) => ({ status: res.status, body: (await res.json()) as { retCode: number } })),
+    );
+    advance(999);
+    await settle();
+    expect(refused.done()).toBe(false);
+    advance(1);
+    expect((await refused.reply).body.retCode).toBe(10004);
   });
 
   test('jitter: each answer waits latency plus a seeded draw up to jitter', async () => {

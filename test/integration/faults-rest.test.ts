@@ -56,6 +56,16 @@ test('error: a Bybit code or an HTTP status, nothing runs; times limits it', asy
   expect((await postSigned(ex, '/v5/order/create', ORDER)).body.retCode).toBe(10016);
   expect(await openOrders()).toEqual([]);
   expect((await postSigned(ex, '/v5/order/create', ORDER)).body.retCode).toBe(0);
+  // The journal names the fault that answered.
+  const journal = (await admin('GET', '/requests?path=/v5/order/create')).body.requests as {
+    retCode: number;
+    fault?: string;
+  }[];
+  expect(journal.map((e) => [e.retCode, e.fault])).toEqual([
+    [0, undefined],
+    [10016, expect.stringMatching(/^fault-/)],
+    [10016, expect.stringMatching(/^fault-/)],
+  ]);
 
   await admin('POST', '/faults', {
     path: '/v5/market/*',

@@ -717,6 +717,12 @@ describe('the connection', () => {
     await subscribe(fresh, ['tickers.BTCUSDT']);
     expect(await protocolPong(fresh.c)).toBe(true);
     expect((await faultNamed('zombie')).hits).toBe(1);
+
+    // After the idle limit the daemon drops it without a close frame (a half-dead link could not
+    // carry one); the healthy connection, which keeps getting data, stays.
+    advance(600_000);
+    expect((await closeOf(t.c)).code).toBe(1006);
+    expect(fresh.c.isOpen).toBe(true);
   });
 
   test('refuse: the handshake gets the HTTP status (default 503); other streams and later attempts connect', async () => {
