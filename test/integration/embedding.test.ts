@@ -124,6 +124,39 @@ describe('the admin client of a running exchange', () => {
     await expect(ex.admin.balances('nobody')).rejects.toMatchObject({ status: 404 });
   });
 
+  it('sets and clears network settings, clock skew and rate limits', async () => {
+    await ex.admin.reset();
+    expect(await ex.admin.network()).toBeNull();
+    expect(await ex.admin.setNetwork({ latencyMs: 5 })).toEqual({
+      latencyMs: 5,
+      jitterMs: 0,
+      errorRate: 0,
+      dropRate: 0,
+    });
+    expect(await ex.admin.clearNetwork()).toBeNull();
+    await expect(ex.admin.setNetwork({ errorRate: 2 })).rejects.toMatchObject({
+      status: 400,
+      code: 'bad_network',
+    });
+
+    const skew = await ex.admin.setClockSkew(30_000);
+    expect(skew.skewMs).toBe(30_000);
+    expect((await ex.admin.clock()).serverTime).toBe(ex.clock.now() + 30_000);
+    await ex.admin.setClockSkew(0);
+
+    const limits = await ex.admin.setRateLimits({ uid: { '/v5/order/create': 1 } });
+    expect(limits.config.uid).toEqual({ '/v5/order/create': 1 });
+    expect(
+      (await postSigned(ex, '/v5/order/create', { ...LIMIT_BUY, orderLinkId: 'rl-1' })).body.retCode,
+    ).toBe(0);
+    expect(
+      (await postSigned(ex, '/v5/order/create', { ...LIMIT_BUY, orderLinkId: 'rl-2' })).body.retCode,
+    ).toBe(10006);
+    const usage = (await ex.admin.rateLimits()).usage.uid.find((u) => u.path === '/v5/order/create');
+    expect(usage).toMatchObject({ account: 'main', used: 2, limit: 1 });
+    expect((await ex.admin.resetRateLimits()).config.uid).toEqual({});
+  });
+
   it('moves the price and the public API follows', async () => {
     await ex.admin.reset();
     const state = await ex.admin.setPrice('BTCUSDT', '51234.5');
