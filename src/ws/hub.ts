@@ -363,10 +363,15 @@ export class WsHub {
   private send(conn: Connection, frame: object | string): void {
     if (conn.muted) return;
     const text = typeof frame === 'string' ? frame : JSON.stringify(frame);
+    const faults = this.deps.exchange().faults;
+    // The common case: a perfect network, nothing held or waiting.
+    if (faults.network === undefined && conn.delayed.length === 0 && conn.held === undefined) {
+      this.write(conn, text);
+      return;
+    }
     // A frame held by a `reorder` fault goes right after this one, through the same queue.
     const texts = conn.held === undefined ? [text] : [text, conn.held];
     conn.held = undefined;
-    const faults = this.deps.exchange().faults;
     if (faults.network !== undefined || conn.delayed.length > 0) {
       const now = this.now();
       const due = Math.max(now + faults.networkLatency(), conn.delayedUntil);
