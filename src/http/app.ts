@@ -1,8 +1,11 @@
 /**
  * The REST application. createHttpApp never listens: the composition root (runtime/) owns the
- * server. Routes are dispatched by one map lookup; the body is read raw (signatures cover the
- * exact bytes) and parsed here, so a bad body never reaches the core.
+ * server. Bybit's v5 routes are dispatched by one map lookup on the raw request, without Express
+ * (which costs more per request than the routes themselves); the admin API and the 404 answer go
+ * through Express. The body is read raw (signatures cover the exact bytes) and parsed here, so a
+ * bad body never reaches the core.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { rawQueryOf } from '../auth/signing.js';
@@ -52,51 +55,73 @@ export const V5_ROUTES: readonly RouteDef[] = [
   ...tradeRoutes,
 ];
 
-interface RequestState {
+/** One v5 request on its way: what the journal and the request log need besides req and res. */
+interface V5Call {
+  req: IncomingMessage;
+  res: ServerResponse;
+  route: RouteDef;
+  /** Path and query as sent: signatures cover the raw query. */
+  url: string;
   started: bigint;
-  account?: string;
+  /** The authenticated account, for the request log. */
+  account: string | undefined;
 }
 
-const stateOf = new WeakMap<Request, RequestState>();
+export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
-export function createHttpApp(deps: HttpDeps): Express {
+/** The daemon's HTTP request listener: v5 routes directly, everything else through Express. */
+export function createHttpApp(deps: HttpDeps): RequestListener {
+  const routes = new Map<string, RouteDef>();
+  for (const r of V5_ROUTES) routes.set(`${r.method} ${r.path}`, r);
+  const app = expressApp(deps);
+  return (req, res) => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const route = routes.get(`${req.method} ${q < 0 ? url : url.slice(0, q)}`);
+    if (!route) {
+      app(req, res);
+      return;
+    }
+    const call: V5Call = { req, res, route, url, started: process.hrtime.bigint(), account: undefined };
+    res.on('finish', () =>
+      logRequest(deps, call.req.method, route.path, res.statusCode, call.started, call.account),
+    );
+    handle(call, deps).catch((err: unknown) => {
+      // Last resort: nothing thrown inside a handler may become a hung request or a crash.
+      deps.logger.error({ err, method: req.method, path: route.path }, 'unhandled error');
+      const e = errors.serverError();
+      if (!res.headersSent)
+        sendJson(res, e.httpStatus, errorEnvelope(e.retCode, e.retMsg, deps.exchange().serverTime()));
+    });
+  };
+}
+
+function logRequest(
+  deps: HttpDeps,
+  method: string | undefined,
+  path: string,
+  status: number,
+  started: bigint,
+  account: string | undefined,
+): void {
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  deps.logger.info({ method, path, status, latencyMs: Math.round(ms * 100) / 100, account }, 'request');
+}
+
+/** The admin API (mounted by the composition root) and the answer to unknown paths. */
+function expressApp(deps: HttpDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', false);
 
-  const routes = new Map<string, RouteDef>();
-  for (const r of V5_ROUTES) routes.set(`${r.method} ${r.path}`, r);
-
   app.use((req, res, next) => {
-    const state: RequestState = { started: process.hrtime.bigint() };
-    stateOf.set(req, state);
-    res.on('finish', () => {
-      const ms = Number(process.hrtime.bigint() - state.started) / 1e6;
-      deps.logger.info(
-        {
-          method: req.method,
-          path: req.path,
-          status: res.statusCode,
-          latencyMs: Math.round(ms * 100) / 100,
-          account: state.account,
-        },
-        'request',
-      );
-    });
+    const started = process.hrtime.bigint();
+    res.on('finish', () => logRequest(deps, req.method, req.path, res.statusCode, started, undefined));
     next();
   });
 
   deps.mount?.(app);
-
-  app.use((req, res, next) => {
-    const route = routes.get(`${req.method} ${req.path}`);
-    if (!route) {
-      next();
-      return;
-    }
-    handle(route, req, res, deps).catch(next);
-  });
 
   app.use((req, res) => {
     const exchange = deps.exchange();
@@ -123,7 +148,35 @@ export function createHttpApp(deps: HttpDeps): Express {
   return app;
 }
 
-async function handle(route: RouteDef, req: Request, res: Response, deps: HttpDeps): Promise<void> {
+/** One request header (the first, if it came more than once). */
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  send(res, status, 'application/json; charset=utf-8', JSON.stringify(value));
+}
+
+function sendText(res: ServerResponse, status: number, text: string): void {
+  send(res, status, 'text/plain; charset=utf-8', text);
+}
+
+function send(res: ServerResponse, status: number, type: string, text: string): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', type);
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(text);
+}
+
+/** A scripted HTTP answer (a rule or fault with an HTTP status): JSON, or text when a string. */
+function sendBody(res: ServerResponse, status: number, body: unknown): void {
+  if (typeof body === 'string') sendText(res, status, body);
+  else sendJson(res, status, body ?? {});
+}
+
+async function handle(call: V5Call, deps: HttpDeps): Promise<void> {
+  const { req, res, route } = call;
   const exchange = deps.exchange();
   const limits = exchange.limits;
   const faults = exchange.faults;
@@ -135,32 +188,33 @@ async function handle(route: RouteDef, req: Request, res: Response, deps: HttpDe
   // The IP-wide limit comes first and covers public endpoints too (facts §5.1).
   const bannedUntil = limits.takeIp(exchange.now(), req.socket.remoteAddress ?? '');
   if (bannedUntil !== undefined) {
-    res
-      .status(403)
-      .type('text/plain')
-      .send(
-        `403 Forbidden: access too frequent. More than ${limits.config.ip.limit} requests in ${limits.config.ip.windowMs} ms from this address; wait until ${bannedUntil} (daemon clock) and slow down.`,
-      );
-    journal(deps, req, route, '', undefined, 403, undefined);
+    sendText(
+      res,
+      403,
+      `403 Forbidden: access too frequent. More than ${limits.config.ip.limit} requests in ${limits.config.ip.windowMs} ms from this address; wait until ${bannedUntil} (daemon clock) and slow down.`,
+    );
+    journal(deps, call, '', undefined, 403, undefined);
     return;
   }
   let body: Envelope;
+  let status = 200;
   let params: Params | undefined;
   let accountName = '';
   try {
     // Signatures cover the raw bytes, so authentication comes before parameters are parsed.
     const payload =
-      route.method === 'POST' ? await readBody(req, deps.options.maxBodyBytes) : rawQueryOf(req.originalUrl);
+      route.method === 'POST' ? await readBody(req, deps.options.maxBodyBytes) : rawQueryOf(call.url);
     let account;
     if (route.access !== 'public') {
       // The journal names the key's account even when authentication then fails.
-      accountName = exchange.accountByApiKey(req.get('x-bapi-api-key') ?? '')?.name ?? '';
+      const apiKey = header(req, 'x-bapi-api-key');
+      accountName = exchange.accountByApiKey(apiKey ?? '')?.name ?? '';
       const skew = exchange.faults.skewMs;
       account = authenticate({
-        apiKey: req.get('x-bapi-api-key'),
-        timestamp: req.get('x-bapi-timestamp'),
-        sign: req.get('x-bapi-sign'),
-        recvWindow: req.get('x-bapi-recv-window'),
+        apiKey,
+        timestamp: header(req, 'x-bapi-timestamp'),
+        sign: header(req, 'x-bapi-sign'),
+        recvWindow: header(req, 'x-bapi-recv-window'),
         payload,
         access: route.access,
         serverTime: exchange.serverTime(),
@@ -169,8 +223,7 @@ async function handle(route: RouteDef, req: Request, res: Response, deps: HttpDe
         lookup: (key) => exchange.accountByApiKey(key),
         invalidKeyHttpStatus: deps.options.invalidKeyHttpStatus,
       });
-      const state = stateOf.get(req);
-      if (state) state.account = account.name;
+      call.account = account.name;
       accountName = account.name;
     }
     params = route.method === 'POST' ? new Params(parseJsonObject(payload)) : Params.fromQuery(payload);
@@ -193,7 +246,7 @@ async function handle(route: RouteDef, req: Request, res: Response, deps: HttpDe
     if (faults.restActive) {
       if (faults.networkError()) throw errors.systemBusy();
       const fault = faults.take(route.path, account?.name ?? '', account?.apiKey ?? '');
-      if (fault && (await applyFault(fault, route, req, res, deps, params, account, accountName))) return;
+      if (fault && (await applyFault(fault, call, deps, params, account, accountName))) return;
     }
     // Scripted answers (rules) come before the exchange sees the request.
     const rule =
@@ -210,10 +263,8 @@ async function handle(route: RouteDef, req: Request, res: Response, deps: HttpDe
       if (delay > 0) await exchange.delay(delay);
       const fail = rule.action.fail;
       if (fail && 'httpStatus' in fail) {
-        res.status(fail.httpStatus);
-        if (typeof fail.body === 'string') res.type('text/plain').send(fail.body);
-        else res.json(fail.body ?? {});
-        journal(deps, req, route, accountName, params, res.statusCode, undefined);
+        sendBody(res, fail.httpStatus, fail.body);
+        journal(deps, call, accountName, params, fail.httpStatus, undefined);
         return;
       }
       if (fail) throw new ExchangeError(fail.retCode, fail.retMsg);
@@ -225,14 +276,14 @@ async function handle(route: RouteDef, req: Request, res: Response, deps: HttpDe
     body = okEnvelope(out.result, exchange.serverTime(), out.retMsg ?? 'OK', out.retExtInfo ?? {});
   } catch (err) {
     if (!(err instanceof ExchangeError)) throw err;
-    res.status(err.httpStatus);
+    status = err.httpStatus;
     // The rest of an oversized body is never read: close rather than leave it on the socket.
     if (err.httpStatus === 413) res.setHeader('Connection', 'close');
     body = errorEnvelope(err.retCode, err.retMsg, exchange.serverTime());
   }
   res.setHeader('Timenow', String(body.time));
-  res.json(body);
-  journal(deps, req, route, accountName, params, res.statusCode, body.retCode);
+  sendJson(res, status, body);
+  journal(deps, call, accountName, params, status, body.retCode);
 }
 
 /**
@@ -242,20 +293,19 @@ async function handle(route: RouteDef, req: Request, res: Response, deps: HttpDe
  */
 async function applyFault(
   fault: Fault,
-  route: RouteDef,
-  req: Request,
-  res: Response,
+  call: V5Call,
   deps: HttpDeps,
   params: Params,
   account: Account | undefined,
   accountName: string,
 ): Promise<boolean> {
+  const { req, res, route } = call;
   const exchange = deps.exchange();
   const e = fault.effect;
   const latency = exchange.faults.latencyOf(e);
   if (latency > 0) await exchange.delay(latency);
   const note = (status: number, retCode?: number) =>
-    journal(deps, req, route, accountName, params, status, retCode, fault.id);
+    journal(deps, call, accountName, params, status, retCode, fault.id);
   if (e.hang) {
     note(0);
     return true;
@@ -267,25 +317,24 @@ async function applyFault(
   }
   if (e.empty) {
     note(200);
-    res.status(200).end();
+    res.statusCode = 200;
+    res.end();
     return true;
   }
   if (e.malformed) {
     note(200);
-    res.status(200).type('application/json').send('{"retCode":0,"retMsg":"OK","result":{"li');
+    send(res, 200, 'application/json; charset=utf-8', '{"retCode":0,"retMsg":"OK","result":{"li');
     return true;
   }
   if (e.error && 'httpStatus' in e.error) {
-    res.status(e.error.httpStatus);
-    if (typeof e.error.body === 'string') res.type('text/plain').send(e.error.body);
-    else res.json(e.error.body ?? {});
-    note(res.statusCode);
+    sendBody(res, e.error.httpStatus, e.error.body);
+    note(e.error.httpStatus);
     return true;
   }
   if (e.error) {
     const body = errorEnvelope(e.error.retCode, e.error.retMsg, exchange.serverTime());
     res.setHeader('Timenow', String(body.time));
-    res.json(body);
+    sendJson(res, 200, body);
     note(200, e.error.retCode);
     return true;
   }
@@ -308,8 +357,7 @@ async function applyFault(
 /** Records an answered v5 request in the journal (when one is attached). */
 function journal(
   deps: HttpDeps,
-  req: Request,
-  route: RouteDef,
+  call: V5Call,
   account: string,
   params: Params | undefined,
   status: number,
@@ -317,22 +365,21 @@ function journal(
   fault?: string,
 ): void {
   if (!deps.journal) return;
-  const started = stateOf.get(req)?.started;
   deps.journal({
-    path: `${route.method} ${route.path}`,
+    path: `${call.route.method} ${call.route.path}`,
     account,
     params: params?.snapshot() ?? {},
     status,
     retCode,
     ...(fault === undefined ? {} : { fault }),
-    latencyMs: started === undefined ? 0 : Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100,
+    latencyMs: Math.round(Number(process.hrtime.bigint() - call.started) / 1e4) / 100,
   });
 }
 
 /** Reads the raw body up to `limit` bytes; more is refused without buffering it. */
-function readBody(req: Request, limit: number): Promise<string> {
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const declared = Number.parseInt(req.get('content-length') ?? '', 10);
+    const declared = Number.parseInt(header(req, 'content-length') ?? '', 10);
     if (Number.isFinite(declared) && declared > limit) {
       req.resume();
       reject(errors.bodyTooLarge(limit));
