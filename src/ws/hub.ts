@@ -113,6 +113,10 @@ const PUBLIC_ARGS_CHARS = 21_000;
 const REQ_IDS_REMEMBERED = 1000;
 const IDLE_SCAN_MS = 30_000;
 
+/** A frame ready for the socket: text, or its UTF-8 bytes when it goes to many clients. */
+type Wire = string | Buffer;
+const AS_TEXT = { binary: false };
+
 class Connection {
   account: Account | undefined;
   readonly topics = new Set<string>();
@@ -125,11 +129,11 @@ class Connection {
   /** Half-dead (a `mute` fault): open, but sends and answers nothing, pongs included. */
   muted = false;
   /** A frame held back by a `reorder` fault, sent after the next one. */
-  held: string | undefined;
+  held: Wire | undefined;
   /** The first orderbook snapshot per topic, what a `staleSnapshot` fault re-sends. */
-  firstSnapshot: Map<string, string> | undefined;
+  firstSnapshot: Map<string, Wire> | undefined;
   /** Frames waiting out the network latency, in order (TCP never reorders). */
-  readonly delayed: { seq: number; text: string }[] = [];
+  readonly delayed: { seq: number; text: Wire }[] = [];
   delayedSeq = 0;
   /** When the last delayed frame is due: later frames never overtake it. */
   delayedUntil = 0;
@@ -230,7 +234,7 @@ export class WsHub {
       if (f.account !== undefined && c.account?.name !== f.account && c.account?.apiKey !== f.account)
         continue;
       if (f.connId !== undefined && c.id !== f.connId) continue;
-      if (f.mode === 'terminate') c.ws.terminate();
+      if (f.mode === 'terminate') this.terminate(c);
       else c.ws.close(f.code, f.reason);
       this.drop(c);
       closed.push(c.id);
@@ -360,9 +364,9 @@ export class WsHub {
    * Sends any frame (reply, pong or data). Network latency, when set, delays every frame of the
    * connection in order; a frame held by a `reorder` fault goes right after this one.
    */
-  private send(conn: Connection, frame: object | string): void {
+  private send(conn: Connection, frame: object | Wire): void {
     if (conn.muted) return;
-    const text = typeof frame === 'string' ? frame : JSON.stringify(frame);
+    const text = typeof frame === 'string' || Buffer.isBuffer(frame) ? frame : JSON.stringify(frame);
     const faults = this.deps.exchange().faults;
     // The common case: a perfect network, nothing held or waiting.
     if (faults.network === undefined && conn.delayed.length === 0 && conn.held === undefined) {
@@ -396,7 +400,7 @@ export class WsHub {
    * Sends a data frame of `topic` (public or private push): the network drop rate and WS faults
    * on frames out apply here. `delta` marks orderbook deltas (gap and staleSnapshot faults).
    */
-  private sendData(conn: Connection, topic: string, text: string, delta = false): void {
+  private sendData(conn: Connection, topic: string, text: Wire, delta = false): void {
     // A connection a fault closed mid-update gets (and spends) nothing more.
     if (conn.muted || !this.conns.has(conn)) return;
     const faults = this.deps.exchange().faults;
@@ -416,7 +420,7 @@ export class WsHub {
   }
 
   /** Carries out a fault on a frame going out; true when the frame was dealt with. */
-  private applyOutFault(conn: Connection, f: Fault, topic: string, text: string): boolean {
+  private applyOutFault(conn: Connection, f: Fault, topic: string, text: Wire): boolean {
     const e = f.effect;
     if (e.drop || e.gap) return true;
     if (e.duplicate) {
@@ -450,7 +454,7 @@ export class WsHub {
       return true;
     }
     if (e.terminate) {
-      conn.ws.terminate();
+      this.terminate(conn);
       this.drop(conn);
       return true;
     }
@@ -461,7 +465,24 @@ export class WsHub {
     return false;
   }
 
-  private write(conn: Connection, text: string): void {
+  /** Sockets corked in this turn of the event loop, uncorked together right after it. */
+  private readonly corked = new Set<Duplex>();
+  private readonly uncorkAll = (): void => {
+    for (const s of this.corked) s.uncork();
+    this.corked.clear();
+  };
+
+  /**
+   * Drops the TCP connection without a close frame. What was already sent this turn (corked)
+   * goes out first, as it would have without the cork.
+   */
+  private terminate(conn: Connection): void {
+    const sock = (conn.ws as unknown as { _socket?: Duplex })._socket;
+    if (sock !== undefined && this.corked.delete(sock)) sock.uncork();
+    conn.ws.terminate();
+  }
+
+  private write(conn: Connection, text: Wire): void {
     const ws = conn.ws;
     if (conn.muted || ws.readyState !== WebSocket.OPEN) return;
     if (ws.bufferedAmount > this.deps.options.maxBufferedBytes) {
@@ -474,7 +495,16 @@ export class WsHub {
       this.drop(conn);
       return;
     }
-    ws.send(text);
+    // One write per client per turn: a tick's frames (or an order's private frames) to one client
+    // leave in one syscall instead of one each. ws has no public cork; its socket is `_socket`.
+    const sock = (ws as unknown as { _socket?: Duplex })._socket;
+    if (sock !== undefined && !this.corked.has(sock)) {
+      this.corked.add(sock);
+      sock.cork();
+      if (this.corked.size === 1) process.nextTick(this.uncorkAll);
+    }
+    if (typeof text === 'string') ws.send(text);
+    else ws.send(text, AS_TEXT);
     // Data pushed to the client counts as activity too: Bybit cuts a connection only when there
     // was neither ping-pong nor stream data for the idle limit (facts §8.3).
     conn.lastSeen = this.now();
@@ -856,7 +886,8 @@ export class WsHub {
       m ??= exchange.market(e.category, e.parsed.symbol);
       const frames = updateFrames(e.topic, e.state, m, now, seed);
       for (const f of frames) {
-        const text = JSON.stringify(f);
+        // Serialised and encoded once per frame, never per client.
+        const text = Buffer.from(JSON.stringify(f));
         const delta = (f as { type?: string }).type === 'delta' && e.parsed.kind === 'orderbook';
         for (const c of e.conns) this.sendData(c, e.topic, text, delta);
       }
