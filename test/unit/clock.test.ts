@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { ManualClock, every, type Clock, type TimerHandle } from '../../src/core/clock.js';
+import { MAX_CATCH_UP, ManualClock, every, type Clock, type TimerHandle } from '../../src/core/clock.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -200,6 +200,21 @@ test('every catches up missed periods with one call each, keeping the k-th insta
   expect(clock.timers.find((x) => !x.cancelled)?.at).toBe(T0 + 400);
   clock.fireLateAt(T0 + 400);
   expect(calls.at(-1)).toEqual([4, T0 + 400]);
+});
+
+test('every catches up at most MAX_CATCH_UP periods per firing, then re-arms at once for the rest', () => {
+  const clock = new LateClock(T0);
+  const calls: number[] = [];
+  every(clock, 10, (k) => calls.push(k));
+  // 250 periods late: the first firing runs 100 of them and leaves a timer already due.
+  clock.fireLateAt(T0 + 2500);
+  expect(calls).toHaveLength(MAX_CATCH_UP);
+  expect(clock.timers.find((x) => !x.cancelled)!.at).toBeLessThanOrEqual(T0 + 2500);
+  clock.fireLateAt(T0 + 2500);
+  clock.fireLateAt(T0 + 2500);
+  // Every period once, in order, whatever the number of firings it took.
+  expect(calls).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
+  expect(clock.timers.find((x) => !x.cancelled)?.at).toBe(T0 + 2510);
 });
 
 test('every on a manual clock gives the same calls for one big advance as for many small ones', () => {
