@@ -92,6 +92,19 @@ export function renderUpdate(u: TradingUpdate, exchange: Exchange): RenderedUpda
   };
 }
 
+/** Family and category of each private topic seen, parsed once (topics come from a fixed set). */
+const topicParts = new Map<string, { family: string; category: string | undefined }>();
+
+function partsOf(topic: string): { family: string; category: string | undefined } {
+  let p = topicParts.get(topic);
+  if (p === undefined) {
+    p = { family: privateTopicFamily(topic), category: privateTopicCategory(topic) };
+    // Subscriptions are checked against PRIVATE_TOPICS, so this stays small; bound it anyway.
+    if (topicParts.size < 1000) topicParts.set(topic, p);
+  }
+  return p;
+}
+
 /** The frames one subscriber gets for its topics, in the documented family order. */
 export function framesFor(
   rendered: RenderedUpdate,
@@ -102,10 +115,10 @@ export function framesFor(
   const out: object[] = [];
   for (const family of PRIVATE_FAMILIES) {
     for (const topic of topics) {
-      if (privateTopicFamily(topic) !== family) continue;
+      const { family: f, category: only } = partsOf(topic);
+      if (f !== family) continue;
       const rows = rendered.rows(family);
       if (!rows) break;
-      const only = privateTopicCategory(topic);
       const data = rows.filter((r) => only === undefined || r.category === only).map((r) => r.row);
       if (data.length === 0) continue;
       out.push({ id: nextId(), topic, creationTime: now, data });

@@ -19,10 +19,14 @@ export interface Retention {
   closedPnl: number;
 }
 
+/**
+ * About 40 MB of history per busy account when full: a closed order with its figures is about
+ * 1.5 KB, an execution about 1 KB, a closed-PnL record about 2 KB (docs/performance.md).
+ */
 export const DEFAULT_RETENTION: Readonly<Retention> = Object.freeze({
-  closedOrders: 20_000,
-  executions: 20_000,
-  closedPnl: 10_000,
+  closedOrders: 10_000,
+  executions: 10_000,
+  closedPnl: 5_000,
 });
 
 export class Account {

@@ -524,6 +524,8 @@ export class TradingEngine {
       orderId = uuidFrom(this.orderRng);
     }
     const m = this.deps.market(inst);
+    const priceTicks = ticksOf(inst, price);
+    const qtySteps = draft.marketUnit === 'quoteCoin' ? 0 : stepsOfQty(inst, qty);
     return {
       serial: ++this.orderSerial,
       orderId,
@@ -533,10 +535,11 @@ export class TradingEngine {
       category: draft.category,
       side: draft.side,
       orderType: draft.orderType,
-      price,
-      priceTicks: ticksOf(inst, price),
-      qty,
-      leavesSteps: draft.marketUnit === 'quoteCoin' ? 0 : stepsOfQty(inst, qty),
+      // Validated multiples of the tick and step: the shared instances (see priceOf/qtyOf).
+      price: shared(priceOf(inst, priceTicks), price),
+      priceTicks,
+      qty: draft.marketUnit === 'quoteCoin' ? qty : shared(qtyOf(inst, qtySteps), qty),
+      leavesSteps: qtySteps,
       marketUnit: draft.marketUnit,
       timeInForce: draft.timeInForce,
       positionIdx: draft.positionIdx,
@@ -1022,7 +1025,10 @@ export class TradingEngine {
     if (order.locked.gt(ZERO)) this.setLocked(order, ZERO);
     // Closed orders are remembered in a bounded ring (the oldest closed is forgotten first), and
     // their figures no longer change: keep them compact.
-    order.cumExecQty = compact(order.cumExecQty);
+    order.cumExecQty = shared(
+      qtyOf(order.instrument, stepsOfQty(order.instrument, order.cumExecQty)),
+      order.cumExecQty,
+    );
     order.cumExecValue = compact(order.cumExecValue);
     order.cumExecFee = compact(order.cumExecFee);
     a.rememberClosed(order);
@@ -1596,9 +1602,14 @@ function compact(x: BigT): BigT {
   return x === ZERO ? x : Big(x);
 }
 
+/** `canonical` when it equals `x` (the shared instance of a tick or step multiple), else a compact `x`. */
+function shared(canonical: BigT, x: BigT): BigT {
+  return canonical === x ? x : canonical.eq(x) ? canonical : compact(x);
+}
+
 /** A finished closed-PnL record no longer changes: compact its figures. */
 function compactClosedPnl(c: ClosedPnl): void {
-  c.closedSize = compact(c.closedSize);
+  c.closedSize = shared(qtyOf(c.instrument, stepsOfQty(c.instrument, c.closedSize)), c.closedSize);
   c.cumEntryValue = compact(c.cumEntryValue);
   c.avgEntryPrice = compact(c.avgEntryPrice);
   c.cumExitValue = compact(c.cumExitValue);

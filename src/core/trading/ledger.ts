@@ -71,8 +71,67 @@ export function round8(x: BigT): BigT {
   return x.round(DP, Big.roundHalfUp);
 }
 
+/**
+ * Figures of a position that depend only on its entry value, size, side and leverage, computed
+ * once per change of those (positions render on every private update and are checked on every
+ * tick; the divisions are the costly part). Bigs are immutable and every change replaces them,
+ * so identity tells whether the memo is current.
+ */
+interface PositionFigures {
+  entryValue: BigT;
+  size: BigT;
+  leverage: BigT;
+  side: Position['side'];
+  avg: BigT;
+  im: BigT;
+  mm: BigT;
+  liq: BigT | undefined;
+  bust: BigT | undefined;
+}
+
+const figuresMemo = new WeakMap<Position, PositionFigures>();
+
+function figures(pos: Position): PositionFigures {
+  const m = figuresMemo.get(pos);
+  if (
+    m !== undefined &&
+    m.entryValue === pos.entryValue &&
+    m.size === pos.size &&
+    m.leverage === pos.leverage &&
+    m.side === pos.side
+  )
+    return m;
+  const flat = pos.size.eq(ZERO);
+  const f: PositionFigures = {
+    entryValue: pos.entryValue,
+    size: pos.size,
+    leverage: pos.leverage,
+    side: pos.side,
+    avg: flat ? ZERO : round8(pos.entryValue.div(pos.size)),
+    im: round8(pos.entryValue.div(pos.leverage)),
+    mm: round8(pos.entryValue.times(MAINTENANCE_RATE)),
+    liq: undefined,
+    bust: undefined,
+  };
+  if (!flat) {
+    const avg = pos.entryValue.div(pos.size);
+    const inverse = ONE.div(pos.leverage);
+    const long = direction(pos) === 1;
+    // Bankruptcy price: where the loss equals the initial margin.
+    const bustRaw = long ? avg.times(ONE.minus(inverse)) : avg.times(ONE.plus(inverse));
+    f.bust = toTick(pos.instrument, bustRaw, long ? 'up' : 'down');
+    // Liquidation price: where the loss leaves only the maintenance margin.
+    const k = inverse.minus(MAINTENANCE_RATE);
+    const liqRaw = long ? avg.times(ONE.minus(k)) : avg.times(ONE.plus(k));
+    const liq = toTick(pos.instrument, liqRaw, long ? 'up' : 'down');
+    f.liq = liq.lte(ZERO) ? undefined : liq;
+  }
+  figuresMemo.set(pos, f);
+  return f;
+}
+
 export function avgPrice(pos: Position): BigT {
-  return pos.size.eq(ZERO) ? ZERO : round8(pos.entryValue.div(pos.size));
+  return figures(pos).avg;
 }
 
 export function direction(pos: Position): 1 | -1 | 0 {
@@ -86,30 +145,21 @@ export function unrealisedPnl(pos: Position, mark: BigT): BigT {
 }
 
 export function positionIM(pos: Position): BigT {
-  return round8(pos.entryValue.div(pos.leverage));
+  return figures(pos).im;
 }
 
 export function positionMM(pos: Position): BigT {
-  return round8(pos.entryValue.times(MAINTENANCE_RATE));
+  return figures(pos).mm;
 }
 
 /** Bankruptcy price: where the loss equals the initial margin. */
 export function bustPrice(pos: Position): BigT | undefined {
-  if (pos.size.eq(ZERO)) return undefined;
-  const avg = pos.entryValue.div(pos.size);
-  const f = ONE.div(pos.leverage);
-  const raw = direction(pos) === 1 ? avg.times(ONE.minus(f)) : avg.times(ONE.plus(f));
-  return toTick(pos.instrument, raw, direction(pos) === 1 ? 'up' : 'down');
+  return figures(pos).bust;
 }
 
 /** Liquidation price: where the loss leaves only the maintenance margin. */
 export function liqPrice(pos: Position): BigT | undefined {
-  if (pos.size.eq(ZERO)) return undefined;
-  const avg = pos.entryValue.div(pos.size);
-  const f = ONE.div(pos.leverage).minus(MAINTENANCE_RATE);
-  const raw = direction(pos) === 1 ? avg.times(ONE.minus(f)) : avg.times(ONE.plus(f));
-  const p = toTick(pos.instrument, raw, direction(pos) === 1 ? 'up' : 'down');
-  return p.lte(ZERO) ? undefined : p;
+  return figures(pos).liq;
 }
 
 function toTick(inst: Instrument, raw: BigT, way: 'up' | 'down'): BigT {

@@ -8,6 +8,7 @@ import type { Instrument } from '../instruments/instrument.js';
 import type { Candle } from '../market/candles.js';
 import { fundingRateAt, nextFundingTime } from '../market/funding.js';
 import type { InstrumentMarket, PublicTrade } from '../market/instrument-market.js';
+import type { SimBook } from '../market/order-book.js';
 
 export function priceStr(inst: Instrument, ticks: number): string {
   return formatUnits(ticks, inst.tickSize, inst.priceDp);
@@ -105,7 +106,30 @@ function pcnt(last: number, prev: number): string {
   );
 }
 
+/**
+ * A ticker changes only with the market (every trade and book change moves `seq` or `u`) and with
+ * the minute (24 h and 1 h reference prices, the next funding time), so a view is reused until one
+ * of those moves: tickers are polled far more often than the market ticks.
+ */
+const tickerCache = new WeakMap<
+  InstrumentMarket,
+  { seq: number; u: number; minute: number; view: unknown }
+>();
+
+function cachedTicker<T>(m: InstrumentMarket, now: number, render: () => T): T {
+  const minute = Math.floor(now / 60_000);
+  const c = tickerCache.get(m);
+  if (c !== undefined && c.seq === m.seq && c.u === m.book.u && c.minute === minute) return c.view as T;
+  const view = render();
+  tickerCache.set(m, { seq: m.seq, u: m.book.u, minute, view });
+  return view;
+}
+
 export function linearTickerView(m: InstrumentMarket, now: number, seed: number) {
+  return cachedTicker(m, now, () => renderLinearTicker(m, now, seed));
+}
+
+function renderLinearTicker(m: InstrumentMarket, now: number, seed: number) {
   const inst = m.instrument;
   const s = m.stats24h(now);
   const spec = m.spec;
@@ -150,6 +174,10 @@ export function linearTickerView(m: InstrumentMarket, now: number, seed: number)
 }
 
 export function spotTickerView(m: InstrumentMarket, now: number) {
+  return cachedTicker(m, now, () => renderSpotTicker(m, now));
+}
+
+function renderSpotTicker(m: InstrumentMarket, now: number) {
   const inst = m.instrument;
   const s = m.stats24h(now);
   const bestBid = m.book.bestBidTicks();
@@ -171,18 +199,41 @@ export function spotTickerView(m: InstrumentMarket, now: number) {
   };
 }
 
-export function orderbookView(m: InstrumentMarket, limit: number) {
+type Levels = readonly (readonly [string, string])[];
+
+/**
+ * The book's levels as wire strings, rendered once per book version (`u` moves on every change)
+ * at the book's full depth; every request of that version slices what it asks for.
+ */
+const renderedBooks = new WeakMap<SimBook, { u: number; ts: number; b: Levels; a: Levels }>();
+
+function renderedLevels(m: InstrumentMarket): { b: Levels; a: Levels } {
+  const book = m.book;
+  const r = renderedBooks.get(book);
+  if (r !== undefined && r.u === book.u && r.ts === book.ts) return r;
   const inst = m.instrument;
-  const side = (ticks: number[], steps: number[]): [string, string][] => {
-    const n = Math.min(limit, ticks.length);
-    const out: [string, string][] = new Array(n);
-    for (let i = 0; i < n; i++) out[i] = [priceStr(inst, ticks[i]!), qtyStr(inst, steps[i]!)];
+  const side = (ticks: number[], steps: number[]): Levels => {
+    const out: (readonly [string, string])[] = new Array(ticks.length);
+    for (let i = 0; i < ticks.length; i++) out[i] = [priceStr(inst, ticks[i]!), qtyStr(inst, steps[i]!)];
     return out;
   };
+  const fresh = {
+    u: book.u,
+    ts: book.ts,
+    b: side(book.bids.ticks, book.bids.steps),
+    a: side(book.asks.ticks, book.asks.steps),
+  };
+  renderedBooks.set(book, fresh);
+  return fresh;
+}
+
+export function orderbookView(m: InstrumentMarket, limit: number) {
+  const inst = m.instrument;
+  const { b, a } = renderedLevels(m);
   return {
     s: inst.symbol,
-    b: side(m.book.bids.ticks, m.book.bids.steps),
-    a: side(m.book.asks.ticks, m.book.asks.steps),
+    b: b.length > limit ? b.slice(0, limit) : b,
+    a: a.length > limit ? a.slice(0, limit) : a,
     ts: m.book.ts,
     u: m.book.u,
     seq: m.seq,

@@ -22,8 +22,12 @@ import {
 } from '../trading/ledger.js';
 import type { ClosedPnl, Execution, Order, Position } from '../trading/model.js';
 
-const px = (inst: Instrument, p: BigT | undefined) => (p === undefined ? ZERO : p).toFixed(inst.priceDp);
-const qx = (inst: Instrument, q: BigT) => q.toFixed(inst.qtyDp);
+/** "0", "0.0", "0.00", ... by number of decimals (unset prices render as zero). */
+const zeros: string[] = [];
+const zeroFixed = (dp: number) => (zeros[dp] ??= ZERO.toFixed(dp));
+const px = (inst: Instrument, p: BigT | undefined) =>
+  p === undefined || p === ZERO ? zeroFixed(inst.priceDp) : p.toFixed(inst.priceDp);
+const qx = (inst: Instrument, q: BigT) => (q === ZERO ? zeroFixed(inst.qtyDp) : q.toFixed(inst.qtyDp));
 
 export function orderView(o: Order) {
   const inst = o.instrument;
@@ -254,9 +258,15 @@ export function walletCoinView(coin: string, s: CoinState, usdPrice: BigT) {
 export function walletBalanceView(
   account: Account,
   coins: readonly string[],
-  usdPrice: UsdPrice,
+  usdPriceOf: UsdPrice,
   state: (coin: string) => CoinState,
 ) {
+  // Each coin's USD price once per view (it is read for the totals and for the coin's row).
+  const prices = new Map<string, BigT | undefined>();
+  const usdPrice = (c: string) => {
+    if (!prices.has(c)) prices.set(c, usdPriceOf(c));
+    return prices.get(c);
+  };
   const all = new Set<string>(account.balances.keys());
   for (const pos of account.positions.values()) all.add(pos.instrument.settleCoin);
   const states = new Map<string, CoinState>();
@@ -283,14 +293,16 @@ export function walletBalanceView(
   }
   const rate = (x: BigT) => (margin.gt(ZERO) ? plain(divRound(x, margin, 4)) : '0');
   const available = margin.minus(im);
+  const imRate = rate(im);
+  const mmRate = rate(mm);
   return {
     list: [
       {
         accountType: 'UNIFIED',
-        accountIMRate: rate(im),
-        accountMMRate: rate(mm),
-        accountIMRateByMp: rate(im),
-        accountMMRateByMp: rate(mm),
+        accountIMRate: imRate,
+        accountMMRate: mmRate,
+        accountIMRateByMp: imRate,
+        accountMMRateByMp: mmRate,
         totalEquity: usd(margin),
         totalWalletBalance: usd(wallet),
         totalMarginBalance: usd(margin),

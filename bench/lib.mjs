@@ -1,0 +1,178 @@
+// Helpers shared by the benchmark runner: child processes, HTTP, signing, statistics, formatting.
+import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { openSync, readFileSync, closeSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export { sleep };
+
+export const ROOT = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
+
+// ---- statistics --------------------------------------------------------------------------------
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  if (n === 0) return NaN;
+  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+/** {median, min, max, runs} of a list of numbers. */
+export function summary(xs) {
+  return { median: median(xs), min: Math.min(...xs), max: Math.max(...xs), runs: xs };
+}
+
+/** The p-th percentile (0..100) of a list, nearest rank. */
+export function percentile(xs, p) {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const rank = Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1));
+  return s[rank];
+}
+
+// ---- processes -----------------------------------------------------------------------------------
+
+/**
+ * Starts a child process whose stdout goes to a temp file (so a chatty server never costs the
+ * load generator CPU to drain a pipe) and resolves once a stdout line matches `ready`.
+ * Returns {child, match, logFile, spawnedAt, readyAt, stop()}.
+ */
+export async function startProcess(name, args, { ready, env = {}, timeoutMs = 15_000, cwd = ROOT } = {}) {
+  const logFile = join(tmpdir(), `bybit-mock-bench-${name}-${process.pid}-${Date.now()}.log`);
+  const out = openSync(logFile, 'w');
+  const spawnedAt = performance.now();
+  const child = spawn(process.execPath, args, {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', out, 'pipe'],
+  });
+  closeSync(out);
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    if (stderr.length < 20_000) stderr += d;
+  });
+  let exited = false;
+  child.on('exit', () => {
+    exited = true;
+  });
+  const deadline = Date.now() + timeoutMs;
+  let match;
+  for (;;) {
+    const text = readFileSync(logFile, 'utf8');
+    match = ready.exec(text);
+    if (match) break;
+    if (exited) throw new Error(`${name} exited before it was ready:\n${stderr}\n${text.slice(0, 2000)}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} not ready after ${timeoutMs} ms:\n${stderr}\n${text.slice(0, 2000)}`);
+    }
+    await sleep(2);
+  }
+  const readyAt = performance.now();
+  return {
+    child,
+    match,
+    logFile,
+    spawnedAt,
+    readyAt,
+    stderr: () => stderr,
+    async stop() {
+      if (exited) return;
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await gone;
+      clearTimeout(t);
+    },
+  };
+}
+
+/** A free TCP port on 127.0.0.1 (for a child that must be told its port up front). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+// ---- HTTP ----------------------------------------------------------------------------------------
+
+/** One HTTP request; resolves {status, text, json}. */
+export function http(method, url, { body, headers = {}, agent } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers, agent }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode, text, json, headers: res.headers });
+      });
+    });
+    req.on('error', reject);
+    if (body !== undefined) req.end(body);
+    else req.end();
+  });
+}
+
+// ---- Bybit signing -----------------------------------------------------------------------------
+
+export const RECV_WINDOW = '5000';
+
+/** Bybit v5 REST headers for a signed POST of `body` (wall clock, as real clients sign). */
+export function signedHeaders(key, secret, body, now = Date.now()) {
+  const ts = String(now);
+  return {
+    'content-type': 'application/json',
+    'x-bapi-api-key': key,
+    'x-bapi-timestamp': ts,
+    'x-bapi-recv-window': RECV_WINDOW,
+    'x-bapi-sign': createHmac('sha256', secret)
+      .update(ts + key + RECV_WINDOW + body)
+      .digest('hex'),
+  };
+}
+
+/** The args of a private WebSocket `auth` op. */
+export function wsAuthArgs(key, secret, now = Date.now()) {
+  const expires = now + 10_000;
+  return [key, expires, createHmac('sha256', secret).update(`GET/realtime${expires}`).digest('hex')];
+}
+
+// ---- formatting ----------------------------------------------------------------------------------
+
+export function fmt(x, digits = 0) {
+  if (x === undefined || x === null || Number.isNaN(x)) return '-';
+  return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** "median (min-max)" */
+export function range(s, digits = 0, unit = '') {
+  if (!s) return '-';
+  return `${fmt(s.median, digits)}${unit} (${fmt(s.min, digits)}-${fmt(s.max, digits)})`;
+}
+
+/** A plain-text table (also valid Markdown). */
+export function table(header, rows) {
+  const all = [header, ...rows].map((r) => r.map((c) => String(c)));
+  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  const line = (r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [
+    line(all[0]),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...all.slice(1).map(line),
+  ].join('\n');
+}
