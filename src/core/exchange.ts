@@ -2,7 +2,7 @@
  * The exchange facade: the one entry point for REST, WS, admin and scenarios. Methods take parsed,
  * typed arguments and return Bybit-shaped results, or throw an ExchangeError from the catalog.
  */
-import { AccountBook, type Account } from './accounts/account.js';
+import { AccountBook, DEFAULT_RETENTION, type Account, type Retention } from './accounts/account.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { Big, ONE, ZERO, type Big as BigT } from './decimal.js';
 import { AdminError, ExchangeError, errors } from './errors.js';
@@ -97,6 +97,11 @@ export class Exchange {
   ) {
     this.seedData = seed;
     this.build();
+  }
+
+  /** The history each account keeps: the scenario's `retention`, over the defaults. */
+  private retention(): Retention {
+    return { ...DEFAULT_RETENTION, ...this.seedData.retention };
   }
 
   /** Starts the market simulation on the clock. */
@@ -262,7 +267,7 @@ export class Exchange {
   private build(): void {
     const seed = this.seedData;
     this.instruments = new InstrumentRegistry(seed.instruments);
-    this.accounts = new AccountBook(seed.accounts);
+    this.accounts = new AccountBook(seed.accounts, this.retention());
     const root = new Random(seed.seed);
     this.simulator = new MarketSimulator(seed, this.instruments, root, (e) => {
       // Account orders react to the tick (fills, triggers, TP/SL) before anyone sees it.
@@ -795,7 +800,7 @@ export class Exchange {
         'Pick another name and apiKey.',
       );
     }
-    this.accounts.add(new AccountClass(spec));
+    this.accounts.add(new AccountClass(spec, this.retention()));
   }
 
   /** Orders of every account, newest first, filtered. */

@@ -3,6 +3,7 @@
  * turns a YAML file into this; tests may build it directly. Decimals are strings.
  */
 import type { FaultSpec, NetworkSettings } from './faults/faults.js';
+import type { Retention } from './accounts/account.js';
 import type { RateLimitOverrides } from './limits/rate-limits.js';
 import type { RuleSpec } from './rules/rules.js';
 import type { TimelineEntry } from './timeline/timeline.js';
@@ -109,6 +110,8 @@ export interface ExchangeSeed {
   skewMs?: number;
   /** Rate-limit settings over Bybit's defaults (scenario `rateLimits:`). */
   rateLimits?: RateLimitOverrides;
+  /** How much closed history each account keeps (scenario `retention:`); absent fields: the defaults. */
+  retention?: Partial<Retention>;
   /** Things that happen by themselves (scenario `timeline:`), durations in ms. */
   timeline?: TimelineEntry[];
 }

@@ -209,7 +209,7 @@ describe('problem reporting', () => {
     expect(summary(problemsOf(text))).toEqual([
       `1:1 instruments | missing required key 'instruments': expected a non-empty list of instruments`,
       '1:10 version | expected 1 (the only scenario format version so far), got 2',
-      `2:1 seeed | unknown key 'seeed' (did you mean 'seed'?); expected one of: version, seed, clock, instruments, market, accounts, rules, timeline, faults, network, rateLimits`,
+      `2:1 seeed | unknown key 'seeed' (did you mean 'seed'?); expected one of: version, seed, clock, instruments, market, accounts, rules, timeline, faults, network, retention, rateLimits`,
     ]);
   });
 

@@ -120,6 +120,7 @@ export function scenarioToSeed(
       faults: (s.faults ?? []).map((f) => checkFault(f, parseDuration).spec),
       network: s.network as ExchangeSeed['network'],
       skewMs: s.clock?.skewMs,
+      retention: s.retention,
       rateLimits:
         s.rateLimits === undefined ? undefined : rateLimitProblems(s.rateLimits, parseDuration).value,
     },

@@ -358,6 +358,34 @@ export const ScenarioSchema = strictObject(
           'Network conditions for everything at once: {latencyMs, jitterMs, errorRate, dropRate}. See docs/faults.md.',
       }),
     ),
+    retention: Type.Optional(
+      strictObject(
+        {
+          closedOrders: Type.Optional(
+            Type.Integer({
+              minimum: 0,
+              maximum: 10_000_000,
+              description: 'Closed orders kept per account (default 10000).',
+            }),
+          ),
+          executions: Type.Optional(
+            Type.Integer({
+              minimum: 0,
+              maximum: 10_000_000,
+              description: 'Executions kept per account (default 10000).',
+            }),
+          ),
+          closedPnl: Type.Optional(
+            Type.Integer({
+              minimum: 0,
+              maximum: 10_000_000,
+              description: 'Closed-PnL records kept per account (default 5000).',
+            }),
+          ),
+        },
+        'How much closed history each account keeps; the oldest goes first, open orders and positions never. See docs/engine.md#retention.',
+      ),
+    ),
     rateLimits: Type.Optional(
       Type.Unknown({
         description:
