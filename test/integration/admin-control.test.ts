@@ -9,6 +9,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import type { ManualClock } from '../../src/core/clock.js';
 import type { RunningExchange } from '../../src/runtime/start-exchange.js';
 import {
+  adminFetch,
+  type AdminReply,
   DEFAULT_KEY,
   MANUAL_CLOCK_START,
   getPublic,
@@ -35,19 +37,9 @@ beforeEach(() => {
 
 // ---- helpers ----------------------------------------------------------------------------------------
 
-interface AdminReply {
-  status: number;
-  body: Json;
-}
-
 /** An admin request; `body` is sent as JSON, or byte for byte when it is a string. */
 async function admin(method: string, path: string, body?: unknown): Promise<AdminReply> {
-  const init: RequestInit = { method };
-  if (body !== undefined) {
-    init.headers = { 'Content-Type': 'application/json' };
-    init.body = typeof body === 'string' ? body : JSON.stringify(body);
-  }
-  const res = await fetch(ex.adminUrl + path, init);
+  const res = await adminFetch(ex, method, path, body);
   expect(res.headers.get('content-type')).toMatch(/^application\/json/);
   return { status: res.status, body: JSON.parse(await res.text()) };
 }

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
 import type { RunningExchange } from '../../src/runtime/start-exchange.js';
 import {
+  adminRequest,
   READONLY_KEY,
   READONLY_SECRET,
   getSigned,
@@ -28,14 +29,8 @@ beforeEach(() => {
   ex.reset();
 });
 
-async function admin(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${ex.adminUrl}${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as Json };
-}
+const admin = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+  adminRequest(ex, method, path, body, headers);
 
 const LIMIT_BUY = {
   category: 'linear',

@@ -15,6 +15,7 @@ import {
   manualScenarioYaml,
   postSigned,
   startTestExchange,
+  adminRequest,
   type Reply,
 } from '../support/server.js';
 import { WsClient, authFrame, openAuthed, type Json } from '../support/ws.js';
@@ -33,13 +34,7 @@ beforeEach(() => {
   ex.reset();
 });
 
-async function admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
-  const res = await fetch(`${ex.adminUrl}${path}`, {
-    method,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json() };
-}
+const admin = (method: string, path: string, body?: unknown) => adminRequest(ex, method, path, body);
 
 async function setNetwork(n: Json): Promise<void> {
   const r = await admin('PUT', '/network', n);

@@ -5,7 +5,13 @@
 import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
 import type { ManualClock } from '../../src/core/clock.js';
 import type { RunningExchange } from '../../src/runtime/start-exchange.js';
-import { getSigned, manualScenarioYaml, postSigned, startTestExchange } from '../support/server.js';
+import {
+  adminRequest,
+  getSigned,
+  manualScenarioYaml,
+  postSigned,
+  startTestExchange,
+} from '../support/server.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -24,13 +30,7 @@ beforeEach(() => {
   ex.reset();
 });
 
-async function admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
-  const res = await fetch(`${ex.adminUrl}${path}`, {
-    method,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json() };
-}
+const admin = (method: string, path: string, body?: unknown) => adminRequest(ex, method, path, body);
 
 const ORDER = {
   category: 'linear',

@@ -14,6 +14,7 @@ import { parseScenario } from '../../src/config/scenario/load.js';
 import type { ManualClock } from '../../src/core/clock.js';
 import type { RunningExchange } from '../../src/runtime/start-exchange.js';
 import {
+  adminRequest,
   MANUAL_CLOCK_START as T0,
   getPublic,
   manualScenarioYaml,
@@ -42,12 +43,9 @@ async function boot(sections: string, clockExtra = ''): Promise<RunningExchange>
 }
 
 async function admin(method: string, path: string, body?: unknown): Promise<Json> {
-  const res = await fetch(`${ex!.adminUrl}${path}`, {
-    method,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  expect(res.status, `${method} ${path}`).toBe(200);
-  return res.json();
+  const r = await adminRequest(ex!, method, path, body);
+  expect(r.status, `${method} ${path}`).toBe(200);
+  return r.body;
 }
 
 const advance = (ms: number) => (ex!.clock as ManualClock).advance(ms);

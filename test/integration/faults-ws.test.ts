@@ -9,7 +9,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { WebSocket } from 'ws';
 import type { ManualClock } from '../../src/core/clock.js';
 import type { RunningExchange } from '../../src/runtime/start-exchange.js';
-import { getSigned, manualScenarioYaml, postSigned, startTestExchange } from '../support/server.js';
+import {
+  adminRequest,
+  getSigned,
+  manualScenarioYaml,
+  postSigned,
+  startTestExchange,
+} from '../support/server.js';
 import { WAIT_MS, WsClient, authFrame, openAuthed, type Json } from '../support/ws.js';
 
 const OTHER_KEY = 'other-api-key';
@@ -34,18 +40,8 @@ beforeEach(() => {
   ex.reset();
 });
 
-async function admin(
-  method: string,
-  path: string,
-  body?: unknown,
-  x: RunningExchange = ex,
-): Promise<{ status: number; body: Json }> {
-  const res = await fetch(`${x.adminUrl}${path}`, {
-    method,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json() };
-}
+const admin = (method: string, path: string, body?: unknown, x: RunningExchange = ex) =>
+  adminRequest(x, method, path, body);
 
 async function addFault(spec: Json, x: RunningExchange = ex): Promise<Json> {
   const r = await admin('POST', '/faults', spec, x);

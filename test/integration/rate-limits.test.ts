@@ -12,6 +12,7 @@ import type { ManualClock } from '../../src/core/clock.js';
 import { parseScenario } from '../../src/config/scenario/load.js';
 import type { RunningExchange } from '../../src/runtime/start-exchange.js';
 import {
+  adminRequest,
   MANUAL_CLOCK_START,
   getPublic,
   getSigned,
@@ -48,14 +49,7 @@ beforeEach(() => {
 
 const clock = () => ex.clock as ManualClock;
 
-async function admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
-  const res = await fetch(ex.adminUrl + path, {
-    method,
-    headers: { 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json() };
-}
+const admin = (method: string, path: string, body?: unknown) => adminRequest(ex, method, path, body);
 
 let seq = 0;
 function linearBuy(extra: Record<string, unknown> = {}): Record<string, unknown> {

@@ -8,6 +8,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from 'vit
 import type { ManualClock } from '../../src/core/clock.js';
 import type { RunningExchange } from '../../src/runtime/start-exchange.js';
 import {
+  adminFetch,
+  type AdminReply,
   MANUAL_CLOCK_START,
   READONLY_KEY,
   READONLY_SECRET,
@@ -39,18 +41,8 @@ beforeEach(() => {
 const clock = () => ex.clock as ManualClock;
 const BUSY = { retCode: 10006, retMsg: 'Too many visits!' };
 
-interface AdminReply {
-  status: number;
-  body: Json;
-}
-
 async function admin(method: string, path: string, body?: unknown, on = ex): Promise<AdminReply> {
-  const init: RequestInit = { method };
-  if (body !== undefined) {
-    init.headers = { 'Content-Type': 'application/json' };
-    init.body = typeof body === 'string' ? body : JSON.stringify(body);
-  }
-  const res = await fetch(on.adminUrl + path, init);
+  const res = await adminFetch(on, method, path, body);
   expect(res.headers.get('content-type')).toMatch(/^application\/json/);
   return { status: res.status, body: JSON.parse(await res.text()) };
 }

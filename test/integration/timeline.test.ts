@@ -8,6 +8,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { parseScenario } from '../../src/config/scenario/load.js';
 import type { RunningExchange } from '../../src/runtime/start-exchange.js';
 import {
+  adminRequest,
   DEFAULT_KEY,
   DEFAULT_SECRET,
   MANUAL_CLOCK_START as T0,
@@ -50,12 +51,9 @@ async function boot(timeline: string, market?: string): Promise<RunningExchange>
 }
 
 async function admin(method: string, path: string, body?: unknown): Promise<Json> {
-  const res = await fetch(`${ex!.adminUrl}${path}`, {
-    method,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  expect(res.status, `${method} ${path}`).toBe(200);
-  return res.json();
+  const r = await adminRequest(ex!, method, path, body);
+  expect(r.status, `${method} ${path}`).toBe(200);
+  return r.body;
 }
 
 /** Advances the manual clock by `ms` and checks where it landed (ms after the scenario start). */

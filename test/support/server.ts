@@ -120,3 +120,40 @@ accounts:
   - { name: viewer, apiKey: ${READONLY_KEY}, apiSecret: ${READONLY_SECRET}, permissions: read-only, balances: { USDT: "100" } }
 ${extra}`;
 }
+
+export interface AdminReply {
+  status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any;
+}
+
+/**
+ * One admin API call: `body` goes as JSON (a string as it is). Extra `headers` carry a bearer
+ * token or a content type.
+ */
+export function adminFetch(
+  ex: RunningExchange,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  const init: RequestInit = { method, headers: { ...headers } };
+  if (body !== undefined) {
+    init.headers = { 'Content-Type': 'application/json', ...headers };
+    init.body = typeof body === 'string' ? body : JSON.stringify(body);
+  }
+  return fetch(ex.adminUrl + path, init);
+}
+
+/** adminFetch with the answer parsed as JSON. */
+export async function adminRequest(
+  ex: RunningExchange,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<AdminReply> {
+  const res = await adminFetch(ex, method, path, body, headers);
+  return { status: res.status, body: JSON.parse(await res.text()) };
+}
