@@ -13,6 +13,7 @@ import type { Exchange } from '../core/exchange.js';
 import { ExchangeError, errors } from '../core/errors.js';
 import type { Account } from '../core/accounts/account.js';
 import type { Fault } from '../core/faults/faults.js';
+import { limitHeaders } from '../core/limits/rate-limits.js';
 import { authenticate } from './auth.js';
 import { errorEnvelope, okEnvelope, type Envelope } from './envelope.js';
 import { Params } from './params.js';
@@ -232,13 +233,8 @@ async function handle(call: V5Call, deps: HttpDeps): Promise<void> {
       const category = (route.limitCategory ?? categoryOf)(params);
       const units = route.limitUnits?.(params, category) ?? 1;
       const limit = limits.take(exchange.now(), account.uid, route.path, category, units);
-      res.setHeader('X-Bapi-Limit', String(limit.limit));
-      res.setHeader('X-Bapi-Limit-Status', String(limit.remaining));
-      // Bybit: the reset time when the limit is exceeded, roughly "now" otherwise (facts §2.3).
-      res.setHeader(
-        'X-Bapi-Limit-Reset-Timestamp',
-        String(limit.exceeded ? limit.resetAt + exchange.faults.skewMs : exchange.serverTime()),
-      );
+      for (const [name, value] of Object.entries(limitHeaders(limit, exchange.serverTime(), faults.skewMs)))
+        res.setHeader(name, value);
       if (limit.granted === 0) throw errors.tooManyVisits();
       if (limit.granted < units) granted = limit.granted;
     }

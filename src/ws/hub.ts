@@ -21,7 +21,7 @@ import type { Clock, TimerHandle } from '../core/clock.js';
 import { ExchangeError } from '../core/errors.js';
 import type { Exchange } from '../core/exchange.js';
 import type { Fault } from '../core/faults/faults.js';
-import type { LimitStatus } from '../core/limits/rate-limits.js';
+import { batchUnits, limitHeaders, type LimitStatus } from '../core/limits/rate-limits.js';
 import type { InstrumentMarket } from '../core/market/instrument-market.js';
 import { Params } from '../core/params.js';
 import type { TradingUpdate } from '../core/trading/engine.js';
@@ -1069,14 +1069,7 @@ export class WsHub {
         : undefined;
     // REST and /v5/trade share the account's budget; a batch spends one unit per order (facts §5.2).
     const list = (arg as Record<string, unknown>).request;
-    const units =
-      req.op.endsWith('-batch') &&
-      category !== 'option' &&
-      Array.isArray(list) &&
-      list.length > 0 &&
-      list.length <= 20
-        ? list.length
-        : 1;
+    const units = req.op.endsWith('-batch') ? batchUnits(category, list) : 1;
     limit = exchange.limits.take(now, account.uid, TRADE_OPS[req.op]!, category, units);
     if (limit.granted === 0) {
       fail(10006, 'Too many visits!');
@@ -1162,12 +1155,7 @@ export class WsHub {
     const serverNow = exchange.serverTime();
     const h: Record<string, string> = {};
     if (limit) {
-      h['X-Bapi-Limit'] = String(limit.limit);
-      h['X-Bapi-Limit-Status'] = String(limit.remaining);
-      // The reset time when exceeded, roughly "now" otherwise (facts §2.3).
-      h['X-Bapi-Limit-Reset-Timestamp'] = String(
-        limit.exceeded ? limit.resetAt + exchange.faults.skewMs : serverNow,
-      );
+      Object.assign(h, limitHeaders(limit, serverNow, exchange.faults.skewMs));
     }
     h.Traceid = hashHex(serverNow, ++this.msgSeq);
     h.Timenow = String(serverNow);

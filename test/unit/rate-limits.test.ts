@@ -1,5 +1,11 @@
 import { expect, test } from 'vitest';
-import { DEFAULT_BUDGETS, RateLimiter, budgetFor } from '../../src/core/limits/rate-limits.js';
+import {
+  DEFAULT_BUDGETS,
+  RateLimiter,
+  batchUnits,
+  budgetFor,
+  limitHeaders,
+} from '../../src/core/limits/rate-limits.js';
 
 const T = 1_700_000_000_000; // a whole second
 const UID = 10_123_456;
@@ -145,4 +151,25 @@ test('reset() clears every count', () => {
   for (let i = 0; i < 7; i++) rl.take(T, UID, '/v5/account/fee-rate', undefined);
   rl.reset();
   expect(rl.take(T, UID, '/v5/account/fee-rate', undefined)).toMatchObject({ remaining: 4, exceeded: false });
+});
+
+test('a batch spends one unit per order, except option (one per request) and malformed lists (one)', () => {
+  expect(batchUnits('linear', [{}, {}, {}])).toBe(3);
+  expect(batchUnits('spot', [{}, {}])).toBe(2);
+  expect(batchUnits('option', [{}, {}, {}])).toBe(1);
+  expect(batchUnits('linear', [])).toBe(1);
+  expect(batchUnits('linear', 'x')).toBe(1);
+  expect(batchUnits('linear', new Array(21).fill({}))).toBe(1);
+});
+
+test('limit headers: reset is the window end when exceeded (plus skew), the server time otherwise', () => {
+  const rl = new RateLimiter({ uid: { '/v5/order/create': 1 } });
+  const ok = rl.take(T + 100, UID, '/v5/order/create', 'linear');
+  expect(limitHeaders(ok, T + 100 + 5000, 5000)).toEqual({
+    'X-Bapi-Limit': '1',
+    'X-Bapi-Limit-Status': '0',
+    'X-Bapi-Limit-Reset-Timestamp': String(T + 5100),
+  });
+  const over = rl.take(T + 200, UID, '/v5/order/create', 'linear');
+  expect(limitHeaders(over, T + 5200, 5000)['X-Bapi-Limit-Reset-Timestamp']).toBe(String(T + 1000 + 5000));
 });

@@ -104,6 +104,32 @@ export function budgetFor(path: string, category: Category | undefined): number 
   return b[groupOf(category)] ?? b.linear ?? FALLBACK_LIMIT;
 }
 
+/**
+ * Budget units a batch spends: one per order on linear, inverse and spot, one per request on
+ * option (facts §5.2). A malformed `request` spends one (it is refused anyway). REST and
+ * /v5/trade both count this way.
+ */
+export function batchUnits(category: Category | undefined, request: unknown): number {
+  if (category === 'option') return 1;
+  return Array.isArray(request) && request.length > 0 && request.length <= 20 ? request.length : 1;
+}
+
+/**
+ * The three limit fields REST headers and /v5/trade reply headers carry. The reset time is the
+ * window's end when the limit is exceeded and the server time otherwise (facts §2.3).
+ */
+export function limitHeaders(
+  limit: LimitStatus,
+  serverTime: number,
+  skewMs: number,
+): { 'X-Bapi-Limit': string; 'X-Bapi-Limit-Status': string; 'X-Bapi-Limit-Reset-Timestamp': string } {
+  return {
+    'X-Bapi-Limit': String(limit.limit),
+    'X-Bapi-Limit-Status': String(limit.remaining),
+    'X-Bapi-Limit-Reset-Timestamp': String(limit.exceeded ? limit.resetAt + skewMs : serverTime),
+  };
+}
+
 const isMap = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 const count = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= 1_000_000;

@@ -3,8 +3,7 @@
  * validates them exactly as the /v5/trade stream does.
  * @see ../shared/reference/bybit-v5-facts.md §7.9-7.16
  */
-import type { Category } from '../../../core/types.js';
-import type { Params } from '../../params.js';
+import { batchUnits } from '../../../core/limits/rate-limits.js';
 import { requireAccount, type RouteDef } from '../../route.js';
 
 export const tradeRoutes: RouteDef[] = [
@@ -36,21 +35,21 @@ export const tradeRoutes: RouteDef[] = [
     method: 'POST',
     path: '/v5/order/create-batch',
     access: 'write',
-    limitUnits: batchUnits,
+    limitUnits: (params, category) => batchUnits(category, params.raw('request')),
     handler: (ctx) => ctx.exchange.trading.createBatch(requireAccount(ctx), ctx.params, ctx.allowed),
   },
   {
     method: 'POST',
     path: '/v5/order/amend-batch',
     access: 'write',
-    limitUnits: batchUnits,
+    limitUnits: (params, category) => batchUnits(category, params.raw('request')),
     handler: (ctx) => ctx.exchange.trading.amendBatch(requireAccount(ctx), ctx.params, ctx.allowed),
   },
   {
     method: 'POST',
     path: '/v5/order/cancel-batch',
     access: 'write',
-    limitUnits: batchUnits,
+    limitUnits: (params, category) => batchUnits(category, params.raw('request')),
     handler: (ctx) => ctx.exchange.trading.cancelBatch(requireAccount(ctx), ctx.params, ctx.allowed),
   },
   {
@@ -72,13 +71,3 @@ export const tradeRoutes: RouteDef[] = [
     handler: (ctx) => ({ result: ctx.exchange.trading.executions(requireAccount(ctx), ctx.params) }),
   },
 ];
-
-/**
- * A linear, inverse or spot batch spends one unit of the rate budget per order; an option batch
- * one per request (facts §5.2). A malformed `request` spends one (it is refused anyway).
- */
-function batchUnits(params: Params, category: Category | undefined): number {
-  if (category === 'option') return 1;
-  const list = params.raw('request');
-  return Array.isArray(list) && list.length > 0 && list.length <= 20 ? list.length : 1;
-}
