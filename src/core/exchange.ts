@@ -24,7 +24,7 @@ import { TradingService } from './trading/service.js';
 import { accountInfoView, coinInfoView, queryApiView } from './views/account-views.js';
 import { orderView, positionView, walletBalanceView } from './views/trading-views.js';
 import { isOpen, ORDER_STATUSES, type Order, type PositionIdx, type RejectReason } from './trading/model.js';
-import { qtyOf as qtyOfSteps, ticksOf, stepsOfQty } from './trading/ledger.js';
+import { priceOf, qtyOf as qtyOfSteps, ticksOf, stepsOfQty } from './trading/ledger.js';
 import { floorToStep, isMultipleOf, simFloat } from './decimal.js';
 import { Account as AccountClass } from './accounts/account.js';
 import {
@@ -559,7 +559,8 @@ export class Exchange {
     if (STABLECOINS.has(coin)) return ONE;
     for (const category of ['spot', 'linear'] as const) {
       const m = this.simulator.market(category, `${coin}USDT`);
-      if (m) return Big(String(m.lastTicks)).times(m.instrument.tickSize);
+      // One shared Big per price (the ledger's cache): the wallet view memoises on it.
+      if (m) return priceOf(m.instrument, m.lastTicks);
     }
     return undefined;
   }

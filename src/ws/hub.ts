@@ -501,7 +501,7 @@ export class WsHub {
     if (sock !== undefined && !this.corked.has(sock)) {
       this.corked.add(sock);
       sock.cork();
-      if (this.corked.size === 1) process.nextTick(this.uncorkAll);
+      if (this.corked.size === 1) setImmediate(this.uncorkAll);
     }
     if (typeof text === 'string') ws.send(text);
     else ws.send(text, AS_TEXT);

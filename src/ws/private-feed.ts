@@ -6,7 +6,7 @@
  */
 import type { Exchange } from '../core/exchange.js';
 import type { TradingUpdate } from '../core/trading/engine.js';
-import { executionView, orderView, positionView } from '../core/views/trading-views.js';
+import { executionView, orderView, positionStreamView } from '../core/views/trading-views.js';
 import { privateTopicCategory, privateTopicFamily } from './protocol.js';
 
 export const PRIVATE_FAMILIES = ['order', 'execution', 'execution.fast', 'position', 'wallet'] as const;
@@ -28,18 +28,27 @@ export function renderUpdate(u: TradingUpdate, exchange: Exchange): RenderedUpda
   const cache = new Map<PrivateFamily, Rows | undefined>();
   let executions: Rows | undefined;
   const executionRows = (): Rows =>
-    (executions ??= u.executions.map((e) => ({
-      category: e.instrument.category,
-      row: { category: e.instrument.category, ...executionView(e) },
-    })));
+    (executions ??= u.executions.map((e) => {
+      // Keys appended to the view's row, not spread into a new one (a 40-key copy per frame).
+      const row = executionView(e) as ReturnType<typeof executionView> & { category: string };
+      row.category = e.instrument.category;
+      return { category: e.instrument.category, row };
+    }));
   const render = (family: PrivateFamily): Rows | undefined => {
     switch (family) {
       case 'order':
         if (u.orders.length === 0) return undefined;
-        return u.orders.map((o) => ({
-          category: o.category,
-          row: { category: o.category, ...orderView(o), closedPnl: '0', feeCurrency: '' },
-        }));
+        return u.orders.map((o) => {
+          const row = orderView(o) as ReturnType<typeof orderView> & {
+            category: string;
+            closedPnl: string;
+            feeCurrency: string;
+          };
+          row.category = o.category;
+          row.closedPnl = '0';
+          row.feeCurrency = '';
+          return { category: o.category, row };
+        });
       case 'execution':
         return u.executions.length > 0 ? executionRows() : undefined;
       case 'execution.fast': {
@@ -69,14 +78,14 @@ export function renderUpdate(u: TradingUpdate, exchange: Exchange): RenderedUpda
       }
       case 'position':
         if (u.positions.length === 0) return undefined;
-        return u.positions.map((p) => {
-          const { avgPrice, ...rest } = positionView(
+        return u.positions.map((p) => ({
+          category: 'linear',
+          row: positionStreamView(
             p,
             exchange.tradingEngine.markPrice(p.instrument),
             exchange.leverageOf(u.account, p.instrument),
-          );
-          return { category: 'linear', row: { ...rest, entryPrice: avgPrice, category: 'linear' } };
-        });
+          ),
+        }));
       case 'wallet': {
         if (!u.wallet) return undefined;
         const w = exchange.walletBalance(u.account, []).list[0]!;

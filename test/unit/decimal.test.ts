@@ -7,11 +7,14 @@ import {
   floorToStep,
   formatUnits,
   fromInt,
+  hasDigitsBeyond,
   isMultipleOf,
   parseDecimal,
   plain,
+  plainRounded,
   roundToStep,
   stepsOf,
+  unitsOf,
 } from '../../src/core/decimal.js';
 
 const str = (value: unknown) => parseDecimal(value)?.toFixed();
@@ -195,5 +198,44 @@ test('formatUnits formats power-of-ten steps exactly as big.js does, for random 
     const step = Big(s);
     const dp = decimalsOf(step);
     for (const v of values) expect(formatUnits(v, step, dp)).toBe(fromInt(v).times(step).toFixed(dp));
+  }
+});
+
+/** Decimals of every shape the formatters meet: zero, signs, long coefficients, tiny and huge. */
+function sampleDecimals(): string[] {
+  const out = ['0', '-0', '1', '-1', '0.1', '-0.1', '10', '100', '1200', '0.00000001', '-0.00000001'];
+  out.push('123456789012345678901234567890.123456789', '0.000000000000000000000123', '1e+25');
+  out.push('999999999999999.999999999999999', '100000000000000000000001', '-45.00500');
+  let x = 12345;
+  for (let i = 0; i < 400; i++) {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    const int = String(x % 10 ** (i % 12));
+    const frac = String(x).slice(0, i % 11);
+    const sign = i % 3 === 0 ? '-' : '';
+    out.push(`${sign}${int}${frac ? `.${frac}` : ''}`);
+  }
+  return out;
+}
+
+test('fixed and plain print exactly what big.js toFixed prints, rounding included', () => {
+  for (const text of sampleDecimals()) {
+    const v = Big(text);
+    expect(plain(v), text).toBe(v.toFixed());
+    for (const dp of [0, 1, 2, 3, 4, 8, 12]) expect(fixed(v, dp), `${text} dp ${dp}`).toBe(v.toFixed(dp));
+  }
+});
+
+test('plainRounded equals plain(round(dp, half up)); unitsOf truncates like div().round(0, down)', () => {
+  for (const text of sampleDecimals()) {
+    const v = Big(text);
+    for (const dp of [0, 2, 4, 8]) {
+      expect(plainRounded(v, dp), `${text} dp ${dp}`).toBe(v.round(dp, Big.roundHalfUp).toFixed());
+      const step = Big('1').div(Big('10').pow(dp));
+      const units = v.div(step).round(0, Big.roundDown);
+      const expected = units.abs().lt(Big('1e15')) ? Number(units.toFixed(0)) : undefined;
+      // -0 and 0 are the same count.
+      expect(unitsOf(v, dp) ?? 'big', `${text} dp ${dp}`).toBe(expected === undefined ? 'big' : expected + 0);
+      expect(hasDigitsBeyond(v, dp)).toBe(!v.eq(units.times(step)));
+    }
   }
 });

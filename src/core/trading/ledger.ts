@@ -5,7 +5,16 @@
  * liquidation and bankruptcy prices computed per position as if isolated.
  */
 import type { Account } from '../accounts/account.js';
-import { Big, ONE, ZERO, fromInt, type Big as BigT } from '../decimal.js';
+import {
+  Big,
+  ONE,
+  ZERO,
+  fromInt,
+  hasDigitsBeyond,
+  isPowerOfTenStep,
+  unitsOf,
+  type Big as BigT,
+} from '../decimal.js';
 import type { Instrument } from '../instruments/instrument.js';
 import type { Order, Position } from './model.js';
 
@@ -58,13 +67,26 @@ export function qtyOf(inst: Instrument, steps: number): BigT {
   return cachesOf(inst).qty.get(steps);
 }
 
+/**
+ * Whole `step`s in value, truncated toward zero. Steps of 10^-dp (nearly every tick size and qty
+ * step) are read off the digits with no division: orders convert their price and size on every
+ * placement and fill.
+ */
+function unitsIn(value: BigT, step: BigT, dp: number): number {
+  if (isPowerOfTenStep(step, dp)) {
+    const units = unitsOf(value, dp);
+    if (units !== undefined) return units;
+  }
+  return Number(value.div(step).round(0, Big.roundDown).toFixed(0));
+}
+
 /** Exact tick count of a validated price (a multiple of tickSize). */
 export function ticksOf(inst: Instrument, price: BigT): number {
-  return Number(price.div(inst.tickSize).round(0, Big.roundDown).toFixed(0));
+  return unitsIn(price, inst.tickSize, inst.priceDp);
 }
 
 export function stepsOfQty(inst: Instrument, qty: BigT): number {
-  return Number(qty.div(inst.qtyStep).round(0, Big.roundDown).toFixed(0));
+  return unitsIn(qty, inst.qtyStep, inst.qtyDp);
 }
 
 export function round8(x: BigT): BigT {
@@ -102,20 +124,20 @@ function figures(pos: Position): PositionFigures {
   )
     return m;
   const flat = pos.size.eq(ZERO);
+  const avg = flat ? ZERO : pos.entryValue.div(pos.size);
   const f: PositionFigures = {
     entryValue: pos.entryValue,
     size: pos.size,
     leverage: pos.leverage,
     side: pos.side,
-    avg: flat ? ZERO : round8(pos.entryValue.div(pos.size)),
+    avg: flat ? ZERO : round8(avg),
     im: round8(pos.entryValue.div(pos.leverage)),
     mm: round8(pos.entryValue.times(MAINTENANCE_RATE)),
     liq: undefined,
     bust: undefined,
   };
   if (!flat) {
-    const avg = pos.entryValue.div(pos.size);
-    const inverse = ONE.div(pos.leverage);
+    const inverse = inverseOf(pos.leverage);
     const long = direction(pos) === 1;
     // Bankruptcy price: where the loss equals the initial margin.
     const bustRaw = long ? avg.times(ONE.minus(inverse)) : avg.times(ONE.plus(inverse));
@@ -162,7 +184,26 @@ export function liqPrice(pos: Position): BigT | undefined {
   return figures(pos).liq;
 }
 
+/** 1 / leverage, per leverage value (an account's leverage changes rarely, positions often). */
+const inverses = new WeakMap<BigT, BigT>();
+function inverseOf(leverage: BigT): BigT {
+  let inv = inverses.get(leverage);
+  if (inv === undefined) {
+    inv = ONE.div(leverage);
+    inverses.set(leverage, inv);
+  }
+  return inv;
+}
+
+/** raw rounded to a multiple of the tick size, up (away from zero) or down (toward zero). */
 function toTick(inst: Instrument, raw: BigT, way: 'up' | 'down'): BigT {
+  if (raw.s > 0 && isPowerOfTenStep(inst.tickSize, inst.priceDp)) {
+    const down = unitsOf(raw, inst.priceDp);
+    if (down !== undefined) {
+      const ticks = way === 'up' && hasDigitsBeyond(raw, inst.priceDp) ? down + 1 : down;
+      return priceOf(inst, ticks);
+    }
+  }
   const ticks = raw.div(inst.tickSize).round(0, way === 'up' ? Big.roundUp : Big.roundDown);
   return ticks.times(inst.tickSize);
 }
@@ -217,14 +258,14 @@ export function coinState(
   let oim = ZERO;
   for (const pos of account.positions.values()) {
     if (pos.instrument.settleCoin !== coin || pos.size.eq(ZERO)) continue;
-    upl = upl.plus(unrealisedPnl(pos, markOf(pos.instrument)));
-    pim = pim.plus(positionIM(pos));
-    pmm = pmm.plus(positionMM(pos));
+    upl = add(upl, unrealisedPnl(pos, markOf(pos.instrument)));
+    pim = add(pim, positionIM(pos));
+    pmm = add(pmm, positionMM(pos));
   }
   for (const order of account.openOrders.values()) {
     if (order.category !== 'linear' || order.instrument.settleCoin !== coin) continue;
     const pos = account.positions.get(`${order.instrument.symbol}:${order.positionIdx}`);
-    oim = oim.plus(orderIM(order, pos, leverageOf(order.instrument)));
+    oim = add(oim, orderIM(order, pos, leverageOf(order.instrument)));
   }
   const locked = account.lockedOf(coin);
   const loss = upl.lt(ZERO) ? upl : ZERO;
@@ -236,6 +277,12 @@ export function coinState(
     orderIM: oim,
     locked,
     cumRealised: account.cumRealised.get(coin) ?? ZERO,
-    available: wallet.plus(loss).minus(pim).minus(oim).minus(locked),
+    available: sub(sub(sub(add(wallet, loss), pim), oim), locked),
   };
 }
+
+// Sums that leave an operand as it is when the other is the shared ZERO: a coin with no
+// positions, orders or locks keeps the very same Bigs from one call to the next, which is what
+// lets the wallet view reuse its row for that coin.
+const add = (a: BigT, b: BigT): BigT => (b === ZERO ? a : a === ZERO ? b : a.plus(b));
+const sub = (a: BigT, b: BigT): BigT => (b === ZERO ? a : a.minus(b));

@@ -6,7 +6,7 @@
  *      ../shared/reference/client-call-patterns.md §3.5-3.7
  */
 import type { Account } from '../accounts/account.js';
-import { Big, ZERO, plain, type Big as BigT } from '../decimal.js';
+import { Big, ZERO, fixed, plain, plainRounded, type Big as BigT } from '../decimal.js';
 import type { Instrument } from '../instruments/instrument.js';
 import {
   avgPrice,
@@ -26,8 +26,8 @@ import type { ClosedPnl, Execution, Order, Position } from '../trading/model.js'
 const zeros: string[] = [];
 const zeroFixed = (dp: number) => (zeros[dp] ??= ZERO.toFixed(dp));
 const px = (inst: Instrument, p: BigT | undefined) =>
-  p === undefined || p === ZERO ? zeroFixed(inst.priceDp) : p.toFixed(inst.priceDp);
-const qx = (inst: Instrument, q: BigT) => (q === ZERO ? zeroFixed(inst.qtyDp) : q.toFixed(inst.qtyDp));
+  p === undefined || p === ZERO ? zeroFixed(inst.priceDp) : fixed(p, inst.priceDp);
+const qx = (inst: Instrument, q: BigT) => (q === ZERO ? zeroFixed(inst.qtyDp) : fixed(q, inst.qtyDp));
 
 export function orderView(o: Order) {
   const inst = o.instrument;
@@ -35,8 +35,9 @@ export function orderView(o: Order) {
   const byQuote = o.marketUnit === 'quoteCoin';
   const leaves = byQuote ? ZERO : qtyOf(inst, Math.max(0, o.leavesSteps));
   const open = o.status === 'New' || o.status === 'PartiallyFilled' || o.status === 'Untriggered';
-  const avg = o.cumExecQty.gt(ZERO) ? plain(round8(o.cumExecValue.div(o.cumExecQty))) : spot ? '' : '0';
-  const hasTpsl = o.takeProfit !== undefined || o.stopLoss !== undefined;
+  const avg = o.cumExecQty.gt(ZERO) ? plain(divRound(o.cumExecValue, o.cumExecQty, 8)) : spot ? '' : '0';
+  // Built as one literal plus appended keys, never by spreading: a spread copy of a 40-key row
+  // costs more than building it (private frames render these on every order update).
   const base = {
     orderId: o.orderId,
     orderLinkId: o.orderLinkId,
@@ -84,15 +85,19 @@ export function orderView(o: Order) {
     createdTime: String(o.createdTime),
     updatedTime: String(o.updatedTime),
   };
-  if (spot) return base;
-  return { ...base, createType: o.createType, tpslMode: hasTpsl ? 'Full' : '' };
+  const row: typeof base & { createType?: string; tpslMode?: '' | 'Full' } = base;
+  if (!spot) {
+    row.createType = o.createType;
+    row.tpslMode = o.takeProfit !== undefined || o.stopLoss !== undefined ? 'Full' : '';
+  }
+  return row;
 }
 
 export function executionView(e: Execution) {
   const inst = e.instrument;
   const o = e.order;
   const spot = inst.category === 'spot';
-  const row = {
+  const base = {
     symbol: inst.symbol,
     orderType: o ? o.orderType : 'UNKNOWN',
     underlyingPrice: '',
@@ -124,12 +129,41 @@ export function executionView(e: Execution) {
     marketUnit: o ? o.marketUnit : '',
     seq: e.seq,
   };
-  if (spot) return { ...row, isLeverage: '0' };
-  return { ...row, createType: o ? o.createType : 'CreateBySettle', isLeverage: '' };
+  const row: typeof base & { createType?: string; isLeverage?: '' | '0' } = base;
+  if (!spot) row.createType = o ? o.createType : 'CreateBySettle';
+  row.isLeverage = spot ? '0' : '';
+  return row;
 }
 
-/** The REST position row; the private WS stream renames avgPrice to entryPrice (facts §8.7). */
+/** The REST position row (`position/list`). */
 export function positionView(pos: Position, mark: BigT, leverage: BigT) {
+  const row = positionFields(pos, mark, leverage) as PositionFields & { avgPrice: string };
+  row.avgPrice = row.breakEvenPrice;
+  return row;
+}
+
+/**
+ * The private stream's position row: the stream calls the entry price `entryPrice` where REST
+ * says `avgPrice` (facts §8.7), and every row names its category.
+ */
+export function positionStreamView(pos: Position, mark: BigT, leverage: BigT) {
+  const row = positionFields(pos, mark, leverage) as PositionFields & {
+    entryPrice: string;
+    category: 'linear';
+  };
+  row.entryPrice = row.breakEvenPrice;
+  row.category = 'linear';
+  return row;
+}
+
+type PositionFields = ReturnType<typeof positionFields>;
+
+/**
+ * What the REST and stream rows share. The entry price (which equals the break-even price here)
+ * is appended by each under its own name: appending keys to a fresh literal is cheap, where
+ * renaming one by destructuring and spreading a 40-key row cost more than rendering it.
+ */
+function positionFields(pos: Position, mark: BigT, leverage: BigT) {
   const inst = pos.instrument;
   const flat = pos.size.eq(ZERO);
   const liq = liqPrice(pos);
@@ -146,8 +180,7 @@ export function positionView(pos: Position, mark: BigT, leverage: BigT) {
     side: pos.side,
     // A flat position is size "0" (facts §7.17); an open one has the instrument's qty decimals.
     size: flat ? '0' : qx(inst, pos.size),
-    avgPrice: avg,
-    positionValue: plain(round8(pos.entryValue)),
+    positionValue: plainRounded(pos.entryValue, 8),
     tradeMode: 0,
     positionStatus: 'Normal',
     autoAddMargin: 0,
@@ -167,8 +200,8 @@ export function positionView(pos: Position, mark: BigT, leverage: BigT) {
     stopLoss: px(inst, pos.stopLoss),
     trailingStop: px(inst, ZERO),
     unrealisedPnl: plain(unrealisedPnl(pos, mark)),
-    curRealisedPnl: plain(round8(pos.curRealisedPnl)),
-    cumRealisedPnl: plain(round8(pos.cumRealisedPnl)),
+    curRealisedPnl: plainRounded(pos.curRealisedPnl, 8),
+    cumRealisedPnl: plainRounded(pos.cumRealisedPnl, 8),
     sessionAvgPrice: '',
     seq: pos.seq,
     isReduceOnly: false,
@@ -188,7 +221,7 @@ export function closedPnlView(c: ClosedPnl) {
     updatedTime: String(c.updatedTime),
     side: c.side,
     orderId: c.orderId,
-    closedPnl: plain(round8(c.closedPnl)),
+    closedPnl: plainRounded(c.closedPnl, 8),
     avgEntryPrice: plain(c.avgEntryPrice),
     qty: qx(inst, c.qty),
     cumEntryValue: plain(c.cumEntryValue),
@@ -221,7 +254,7 @@ export function divRound(x: BigT, y: BigT, dp: number): BigT {
 }
 
 function usd(x: BigT): string {
-  return plain(x.round(8, Big.roundHalfUp));
+  return plainRounded(x, 8);
 }
 
 export function walletCoinView(coin: string, s: CoinState, usdPrice: BigT) {
@@ -241,7 +274,7 @@ export function walletCoinView(coin: string, s: CoinState, usdPrice: BigT) {
     totalPositionIM: plain(s.positionIM),
     totalPositionMM: plain(s.positionMM),
     unrealisedPnl: plain(s.upl),
-    cumRealisedPnl: plain(round8(s.cumRealised)),
+    cumRealisedPnl: plainRounded(s.cumRealised, 8),
     bonus: '0',
     marginCollateral: true,
     collateralSwitch: true,
@@ -249,6 +282,56 @@ export function walletCoinView(coin: string, s: CoinState, usdPrice: BigT) {
     availableToWithdraw: plain(free),
     availableToBorrow: '',
   };
+}
+
+/** A coin's wallet row and USD figures, and the state and price they were computed from. */
+interface CoinMemo {
+  state: CoinState;
+  price: BigT;
+  row: ReturnType<typeof walletCoinView>;
+  usd: { wallet: BigT; margin: BigT; im: BigT; mm: BigT; upl: BigT };
+}
+
+const coinMemos = new WeakMap<Account, Map<string, CoinMemo>>();
+
+const sameState = (a: CoinState, b: CoinState) =>
+  a.wallet === b.wallet &&
+  a.upl === b.upl &&
+  a.positionIM === b.positionIM &&
+  a.positionMM === b.positionMM &&
+  a.orderIM === b.orderIM &&
+  a.locked === b.locked &&
+  a.cumRealised === b.cumRealised &&
+  a.available === b.available;
+
+/**
+ * The coin's row and USD figures, reused while its state and USD price are the very same Bigs
+ * (immutable, replaced on every change): the wallet frame of every order update repeats the
+ * rows of the coins the order did not touch. The row is shared: callers serialise it, never
+ * change it.
+ */
+function coinMemo(account: Account, coin: string, s: CoinState, price: BigT): CoinMemo {
+  let memos = coinMemos.get(account);
+  if (memos === undefined) {
+    memos = new Map();
+    coinMemos.set(account, memos);
+  }
+  const m = memos.get(coin);
+  if (m !== undefined && m.price === price && sameState(m.state, s)) return m;
+  const fresh: CoinMemo = {
+    state: s,
+    price,
+    row: walletCoinView(coin, s, price),
+    usd: {
+      wallet: s.wallet.times(price),
+      margin: s.wallet.plus(s.upl).times(price),
+      im: s.positionIM.plus(s.orderIM).times(price),
+      mm: s.positionMM.times(price),
+      upl: s.upl.times(price),
+    },
+  };
+  memos.set(coin, fresh);
+  return fresh;
 }
 
 /**
@@ -284,12 +367,12 @@ export function walletBalanceView(
   let mm = ZERO;
   let upl = ZERO;
   for (const [c, s] of states) {
-    const p = usdPrice(c) ?? ZERO;
-    wallet = wallet.plus(s.wallet.times(p));
-    margin = margin.plus(s.wallet.plus(s.upl).times(p));
-    im = im.plus(s.positionIM.plus(s.orderIM).times(p));
-    mm = mm.plus(s.positionMM.times(p));
-    upl = upl.plus(s.upl.times(p));
+    const m = coinMemo(account, c, s, usdPrice(c) ?? ZERO);
+    wallet = wallet.plus(m.usd.wallet);
+    margin = margin.plus(m.usd.margin);
+    im = im.plus(m.usd.im);
+    mm = mm.plus(m.usd.mm);
+    upl = upl.plus(m.usd.upl);
   }
   const rate = (x: BigT) => (margin.gt(ZERO) ? plain(divRound(x, margin, 4)) : '0');
   const available = margin.minus(im);
@@ -313,7 +396,7 @@ export function walletBalanceView(
         totalMaintenanceMargin: usd(mm),
         totalMaintenanceMarginByMp: usd(mm),
         accountLTV: '0',
-        coin: names.map((c) => walletCoinView(c, states.get(c) ?? state(c), usdPrice(c) ?? ZERO)),
+        coin: names.map((c) => coinMemo(account, c, states.get(c) ?? state(c), usdPrice(c) ?? ZERO).row),
       },
     ],
   };
