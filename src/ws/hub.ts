@@ -938,7 +938,7 @@ export class WsHub {
         now,
         () => `${u.account.uid}${String(++this.msgSeq).padStart(10, '0')}`,
       )) {
-        this.sendData(c, (f as { topic: string }).topic, JSON.stringify(f));
+        this.sendData(c, f.topic, f.text);
       }
     }
   }

@@ -20,9 +20,42 @@ export type PrivateFamily = (typeof PRIVATE_FAMILIES)[number];
  */
 export interface RenderedUpdate {
   rows(family: PrivateFamily): readonly { category: string; row: object }[] | undefined;
+  /**
+   * The JSON of the `data` array of a `family` frame, with only the rows of category `only`
+   * (undefined: every row); undefined when there is no such row. Serialised once per update and
+   * topic, however many clients take it.
+   */
+  data(family: PrivateFamily, only: string | undefined): string | undefined;
 }
 
 type Rows = { category: string; row: object }[];
+
+/** JSON of rows the views share between updates (wallet coins that did not change), by row. */
+const rowJson = new WeakMap<object, string>();
+
+function jsonOfSharedRow(row: object): string {
+  let text = rowJson.get(row);
+  if (text === undefined) {
+    text = JSON.stringify(row);
+    rowJson.set(row, text);
+  }
+  return text;
+}
+
+/**
+ * The wallet frame's data: the totals, then each coin's row. Coin rows are reused by the view
+ * while a coin does not change (most updates touch one coin), so their JSON is too. `w` is this
+ * update's own totals object: its coin list is swapped out only while the totals are serialised.
+ */
+function walletData(w: { coin: object[] }): string {
+  const coins = w.coin;
+  w.coin = [];
+  const head = JSON.stringify(w); // ...,"coin":[]}
+  w.coin = coins;
+  let list = '';
+  for (let i = 0; i < coins.length; i++) list += (i === 0 ? '' : ',') + jsonOfSharedRow(coins[i]!);
+  return `[${head.slice(0, -2)}${list}]}]`;
+}
 
 export function renderUpdate(u: TradingUpdate, exchange: Exchange): RenderedUpdate {
   const cache = new Map<PrivateFamily, Rows | undefined>();
@@ -93,10 +126,27 @@ export function renderUpdate(u: TradingUpdate, exchange: Exchange): RenderedUpda
       }
     }
   };
+  const rows = (family: PrivateFamily): Rows | undefined => {
+    if (!cache.has(family)) cache.set(family, render(family));
+    return cache.get(family);
+  };
+  const texts = new Map<string, string | undefined>();
   return {
-    rows(family) {
-      if (!cache.has(family)) cache.set(family, render(family));
-      return cache.get(family);
+    rows,
+    data(family, only) {
+      const key = only === undefined ? family : `${family} ${only}`;
+      if (texts.has(key)) return texts.get(key);
+      const all = rows(family);
+      let text: string | undefined;
+      if (all !== undefined) {
+        if (family === 'wallet') text = walletData(all[0]!.row as { coin: object[] });
+        else {
+          const data = only === undefined ? all : all.filter((r) => r.category === only);
+          if (data.length > 0) text = JSON.stringify(data.map((r) => r.row));
+        }
+      }
+      texts.set(key, text);
+      return text;
     },
   };
 }
@@ -114,23 +164,26 @@ function partsOf(topic: string): { family: string; category: string | undefined 
   return p;
 }
 
-/** The frames one subscriber gets for its topics, in the documented family order. */
+/**
+ * The frames one subscriber gets for its topics, in the documented family order, as
+ * `{id, topic, creationTime, data}` text: only the id is the subscriber's own, the data JSON is
+ * shared.
+ */
 export function framesFor(
   rendered: RenderedUpdate,
   topics: ReadonlySet<string>,
   now: number,
   nextId: () => string,
-): object[] {
-  const out: object[] = [];
+): { topic: string; text: string }[] {
+  const out: { topic: string; text: string }[] = [];
   for (const family of PRIVATE_FAMILIES) {
     for (const topic of topics) {
       const { family: f, category: only } = partsOf(topic);
       if (f !== family) continue;
-      const rows = rendered.rows(family);
-      if (!rows) break;
-      const data = rows.filter((r) => only === undefined || r.category === only).map((r) => r.row);
-      if (data.length === 0) continue;
-      out.push({ id: nextId(), topic, creationTime: now, data });
+      const data = rendered.data(family, only);
+      if (data === undefined) continue;
+      const text = `{"id":${JSON.stringify(nextId())},"topic":${JSON.stringify(topic)},"creationTime":${now},"data":${data}}`;
+      out.push({ topic, text });
     }
   }
   return out;

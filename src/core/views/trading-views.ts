@@ -284,6 +284,17 @@ export function walletCoinView(coin: string, s: CoinState, usdPrice: BigT) {
   };
 }
 
+/**
+ * x / margin with 4 decimals (half up), "0" without margin. A ratio below 10^-5 prints "0"
+ * whatever its digits: told by the exponents (x < 10^(x.e+1), margin >= 10^margin.e), that
+ * skips a long division of two 20-digit USD sums on nearly every update of a large account.
+ */
+function marginRate(x: BigT, margin: BigT): string {
+  if (!margin.gt(ZERO)) return '0';
+  if (x.c[0] === 0 || (x.s > 0 && x.e - margin.e <= -6)) return '0';
+  return plain(divRound(x, margin, 4));
+}
+
 /** A coin's wallet row and USD figures, and the state and price they were computed from. */
 interface CoinMemo {
   state: CoinState;
@@ -374,10 +385,12 @@ export function walletBalanceView(
     mm = mm.plus(m.usd.mm);
     upl = upl.plus(m.usd.upl);
   }
-  const rate = (x: BigT) => (margin.gt(ZERO) ? plain(divRound(x, margin, 4)) : '0');
   const available = margin.minus(im);
-  const imRate = rate(im);
-  const mmRate = rate(mm);
+  const imRate = marginRate(im, margin);
+  const mmRate = marginRate(mm, margin);
+  const equity = usd(margin);
+  const imText = usd(im);
+  const mmText = usd(mm);
   return {
     list: [
       {
@@ -386,15 +399,15 @@ export function walletBalanceView(
         accountMMRate: mmRate,
         accountIMRateByMp: imRate,
         accountMMRateByMp: mmRate,
-        totalEquity: usd(margin),
+        totalEquity: equity,
         totalWalletBalance: usd(wallet),
-        totalMarginBalance: usd(margin),
+        totalMarginBalance: equity,
         totalAvailableBalance: usd(available.lt(ZERO) ? ZERO : available),
         totalPerpUPL: usd(upl),
-        totalInitialMargin: usd(im),
-        totalInitialMarginByMp: usd(im),
-        totalMaintenanceMargin: usd(mm),
-        totalMaintenanceMarginByMp: usd(mm),
+        totalInitialMargin: imText,
+        totalInitialMarginByMp: imText,
+        totalMaintenanceMargin: mmText,
+        totalMaintenanceMarginByMp: mmText,
         accountLTV: '0',
         coin: names.map((c) => coinMemo(account, c, states.get(c) ?? state(c), usdPrice(c) ?? ZERO).row),
       },
