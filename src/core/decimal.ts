@@ -15,6 +15,15 @@ const DECIMAL_RE = /^[+-]?(\d+\.?\d*|\.\d+)$/;
 export const ZERO = Big('0');
 export const ONE = Big('1');
 
+// Sign tests read the digits and sign directly. x.eq(ZERO) and friends copy their argument into a
+// new Big first (big.js does that in every comparison), and the order path makes dozens of them.
+/** x == 0 (either sign of zero), as x.eq(ZERO). */
+export const isZero = (x: Big): boolean => x.c[0] === 0;
+/** x > 0, as x.gt(ZERO). */
+export const isPositive = (x: Big): boolean => x.s > 0 && x.c[0] !== 0;
+/** x < 0, as x.lt(ZERO). */
+export const isNegative = (x: Big): boolean => x.s < 0 && x.c[0] !== 0;
+
 /** Parses a decimal string (or a finite JSON number, as written) strictly; undefined when invalid. */
 export function parseDecimal(value: unknown): Big | undefined {
   let text: string;

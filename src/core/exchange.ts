@@ -4,7 +4,7 @@
  */
 import { AccountBook, DEFAULT_RETENTION, type Account, type Retention } from './accounts/account.js';
 import type { Clock, TimerHandle } from './clock.js';
-import { Big, ONE, ZERO, type Big as BigT } from './decimal.js';
+import { Big, isNegative, isPositive, isZero, ONE, ZERO, type Big as BigT } from './decimal.js';
 import { AdminError, ExchangeError, errors } from './errors.js';
 import { EventBus } from './events.js';
 import { InstrumentRegistry, type Instrument } from './instruments/instrument.js';
@@ -375,7 +375,7 @@ export class Exchange {
         else if (step.ratio !== undefined) qty = floorToStep(order.qty.times(Big(step.ratio)), inst.qtyStep);
         const left = qtyOfSteps(inst, order.leavesSteps);
         if (qty !== undefined && qty.gt(left)) qty = left;
-        if (qty !== undefined && qty.lte(ZERO)) return;
+        if (qty !== undefined && !isPositive(qty)) return;
         let price: BigT | undefined;
         if (step.price === 'market') {
           const m = this.market(inst.category, inst.symbol);
@@ -393,7 +393,7 @@ export class Exchange {
       const r = action.reject;
       this.later(r.afterMs, () => {
         if (!isOpen(order)) return;
-        const status = r.status ?? (order.cumExecQty.gt(ZERO) ? 'Cancelled' : 'Rejected');
+        const status = r.status ?? (isPositive(order.cumExecQty) ? 'Cancelled' : 'Rejected');
         if (status === 'Rejected' && (order.status === 'New' || order.status === 'Untriggered')) {
           this.engine.close(order, 'Rejected', 'CancelByAdmin', (r.reason ?? 'EC_NoError') as RejectReason);
           this.engine.notify(account, [], false);
@@ -644,10 +644,10 @@ export class Exchange {
     // Lower leverage needs more initial margin for the open positions: it must be available.
     let extra = ZERO;
     for (const pos of account.positions.values()) {
-      if (pos.instrument !== inst || pos.size.eq(ZERO)) continue;
+      if (pos.instrument !== inst || isZero(pos.size)) continue;
       extra = extra.plus(pos.entryValue.div(buy).minus(pos.entryValue.div(pos.leverage)));
     }
-    if (extra.gt(ZERO)) {
+    if (isPositive(extra)) {
       const available = this.engine.coin(account, inst.settleCoin).available;
       if (available.lt(extra)) {
         throw errors.marginInsufficient(
@@ -694,7 +694,7 @@ export class Exchange {
       hedgeSymbols: [...a.hedgeSymbols],
       wallet: this.walletBalance(a, []).list[0],
       positions: [...a.positions.values()]
-        .filter((p) => !p.size.eq(ZERO))
+        .filter((p) => !isZero(p.size))
         .map((p) => ({
           category: p.instrument.category,
           ...positionView(p, this.engine.markPrice(p.instrument), this.leverageOf(a, p.instrument)),
@@ -711,7 +711,7 @@ export class Exchange {
       permissions: a.permissions,
       balances: Object.fromEntries([...a.balances].map(([c, b]) => [c, b.toFixed()])),
       openOrders: a.openOrders.size,
-      openPositions: [...a.positions.values()].filter((p) => !p.size.eq(ZERO)).length,
+      openPositions: [...a.positions.values()].filter((p) => !isZero(p.size)).length,
     }));
   }
 
@@ -726,7 +726,7 @@ export class Exchange {
         'Use an uppercase coin such as USDT.',
       );
     }
-    if (walletBalance.lt(ZERO)) {
+    if (isNegative(walletBalance)) {
       throw new AdminError(
         400,
         'bad_balance',
@@ -755,7 +755,7 @@ export class Exchange {
         'Positions exist on linear instruments.',
       );
     }
-    if (p.size.lt(ZERO) || !isMultipleOf(p.size.eq(ZERO) ? inst.qtyStep : p.size, inst.qtyStep)) {
+    if (isNegative(p.size) || !isMultipleOf(isZero(p.size) ? inst.qtyStep : p.size, inst.qtyStep)) {
       throw new AdminError(
         400,
         'bad_size',
@@ -763,7 +763,7 @@ export class Exchange {
         'Send e.g. "0.01".',
       );
     }
-    if (p.avgPrice.lte(ZERO) && !p.size.eq(ZERO)) {
+    if (!isPositive(p.avgPrice) && !isZero(p.size)) {
       throw new AdminError(400, 'bad_price', 'avgPrice must be greater than 0.', 'Send e.g. "50000".');
     }
     if (
@@ -888,7 +888,7 @@ export class Exchange {
         (o.positionIdx === 2 && o.side === 'Buy'));
     if (closing) {
       const pos = this.engine.existingPosition(o.account, inst, o.positionIdx);
-      const closable = !pos || pos.size.eq(ZERO) || pos.side === o.side ? 0 : stepsOfQty(inst, pos.size);
+      const closable = !pos || isZero(pos.size) || pos.side === o.side ? 0 : stepsOfQty(inst, pos.size);
       if (steps > closable) {
         throw new AdminError(
           closable === 0 ? 409 : 400,
@@ -907,7 +907,7 @@ export class Exchange {
       );
     }
     const p = price ?? o.price;
-    if (p.lte(ZERO) || !isMultipleOf(p, inst.tickSize)) {
+    if (!isPositive(p) || !isMultipleOf(p, inst.tickSize)) {
       throw new AdminError(
         400,
         'bad_price',
@@ -987,7 +987,7 @@ export class Exchange {
   /** Prints one public trade (taker `side`) at `price`; resting orders it trades through fill. */
   printTrade(category: string, symbol: string, price: BigT, qty: BigT, side: 'Buy' | 'Sell'): void {
     const inst = this.adminInstrument(category, symbol);
-    if (price.lte(ZERO) || !isMultipleOf(price, inst.tickSize)) {
+    if (!isPositive(price) || !isMultipleOf(price, inst.tickSize)) {
       throw new AdminError(
         400,
         'bad_price',
@@ -995,7 +995,7 @@ export class Exchange {
         'Send e.g. "65000.1".',
       );
     }
-    if (qty.lte(ZERO) || !isMultipleOf(qty, inst.qtyStep)) {
+    if (!isPositive(qty) || !isMultipleOf(qty, inst.qtyStep)) {
       throw new AdminError(
         400,
         'bad_qty',
@@ -1056,7 +1056,7 @@ export class Exchange {
 
 /** Admin price moves: above zero and within the instrument's price filter. */
 function checkAdminPrice(inst: Instrument, price: BigT): void {
-  if (price.lte(ZERO) || price.gt(inst.maxPrice)) {
+  if (!isPositive(price) || price.gt(inst.maxPrice)) {
     throw new AdminError(
       400,
       'bad_price',

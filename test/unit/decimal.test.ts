@@ -9,6 +9,9 @@ import {
   fromInt,
   hasDigitsBeyond,
   isMultipleOf,
+  isNegative,
+  isPositive,
+  isZero,
   parseDecimal,
   plain,
   plainRounded,
@@ -238,4 +241,16 @@ test('plainRounded equals plain(round(dp, half up)); unitsOf truncates like div(
       expect(hasDigitsBeyond(v, dp)).toBe(!v.eq(units.times(step)));
     }
   }
+});
+
+test('isZero, isPositive and isNegative agree with eq, gt and lt against zero, signed zeros included', () => {
+  for (const text of sampleDecimals()) {
+    const v = Big(text);
+    expect(isZero(v), text).toBe(v.eq(Big('0')));
+    expect(isPositive(v), text).toBe(v.gt(Big('0')));
+    expect(isNegative(v), text).toBe(v.lt(Big('0')));
+  }
+  // A zero that big.js computed with a negative sign.
+  const negZero = Big('-1').plus(Big('1')).times(Big('-1'));
+  expect([isZero(negZero), isPositive(negZero), isNegative(negZero)]).toEqual([true, false, false]);
 });

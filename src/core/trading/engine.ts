@@ -9,7 +9,7 @@
  */
 import type { Account } from '../accounts/account.js';
 import type { Clock, TimerHandle } from '../clock.js';
-import { Big, ZERO, type Big as BigT } from '../decimal.js';
+import { Big, isPositive, isZero, ZERO, type Big as BigT } from '../decimal.js';
 import { ExchangeError, errors } from '../errors.js';
 import { NumericIds, uuidFrom } from '../ids.js';
 import type { Instrument } from '../instruments/instrument.js';
@@ -283,14 +283,14 @@ export class TradingEngine {
     order: { side: Side; positionIdx: PositionIdx },
     pos: Position | undefined,
   ): boolean {
-    if (!pos || pos.size.eq(ZERO)) return false;
+    if (!pos || isZero(pos.size)) return false;
     return pos.side !== order.side;
   }
 
   /** Steps a reduce-only (or hedge closing) order may still fill. */
   private closableSteps(order: Order): number {
     const pos = this.findPosition(order.account, order.instrument, order.positionIdx);
-    if (!pos || pos.size.eq(ZERO) || pos.side === order.side) return 0;
+    if (!pos || isZero(pos.size) || pos.side === order.side) return 0;
     return stepsOfQty(order.instrument, pos.size);
   }
 
@@ -326,13 +326,13 @@ export class TradingEngine {
         draft.category === 'linear' ? this.findPosition(account, inst, draft.positionIdx) : undefined;
       if (closingOnly && !this.reducesPosition(draft, pos)) {
         throw errors.reduceOnlyRule(
-          pos && !pos.size.eq(ZERO)
+          pos && !isZero(pos.size)
             ? `a ${draft.side} order would increase the ${pos.side} position on ${inst.symbol}`
             : `there is no position on ${inst.symbol} to reduce`,
         );
       }
       let qty = draft.qty;
-      if (draft.category === 'linear' && draft.reduceOnly && qty.eq(ZERO) && pos) qty = pos.size;
+      if (draft.category === 'linear' && draft.reduceOnly && isZero(qty) && pos) qty = pos.size;
 
       // Conditional orders wait; the trigger must lie in the chosen direction.
       if (draft.triggerPrice !== undefined) {
@@ -424,7 +424,7 @@ export class TradingEngine {
       if (inst.category === 'spot') throw errors.spotValueTooLow(inst.minNotional.toFixed());
       throw errors.minNotional(inst.minNotional.toFixed(), inst.settleCoin);
     }
-    if (inst.category === 'spot' && inst.maxNotional.gt(ZERO) && value.gt(inst.maxNotional)) {
+    if (inst.category === 'spot' && isPositive(inst.maxNotional) && value.gt(inst.maxNotional)) {
       throw errors.spotAmountTooLarge(`value ${value.toFixed()} > maxOrderAmt ${inst.maxNotional.toFixed()}`);
     }
   }
@@ -614,7 +614,7 @@ export class TradingEngine {
       this.executeMatch(order, x, m, now);
     }
     if (!live(order)) return;
-    if (byQuote && order.cumExecQty.gt(ZERO)) {
+    if (byQuote && isPositive(order.cumExecQty)) {
       // Sized in the quote coin: done once what is left cannot buy (or need) one more step.
       const last = plan[plan.length - 1]!;
       const unit = priceOf(inst, last.ticks).times(inst.qtyStep);
@@ -632,7 +632,7 @@ export class TradingEngine {
       this.book(inst).insert(order);
       return;
     }
-    const noFill = order.cumExecQty.eq(ZERO);
+    const noFill = isZero(order.cumExecQty);
     const status: OrderStatus = noFill
       ? 'Cancelled'
       : order.category === 'spot'
@@ -658,7 +658,7 @@ export class TradingEngine {
 
   private setLocked(order: Order, amount: BigT): void {
     const delta = amount.minus(order.locked);
-    if (delta.eq(ZERO)) return;
+    if (isZero(delta)) return;
     order.account.lock(order.lockedCoin, delta);
     order.locked = amount;
     this.touch(order.account).wallet = true;
@@ -757,7 +757,7 @@ export class TradingEngine {
       } finally {
         this.flatDeferred = undefined;
       }
-      for (const pos of flat) if (pos.size.eq(ZERO)) this.cancelReduceOnly(pos, taker);
+      for (const pos of flat) if (isZero(pos.size)) this.cancelReduceOnly(pos, taker);
       if (closingMaker && isOpen(maker) && this.closableSteps(maker) === 0) {
         this.close(maker, 'Cancelled', 'CancelByReduceOnly', 'EC_NoError');
       }
@@ -805,7 +805,7 @@ export class TradingEngine {
         account.credit(inst.baseCoin, qty.neg());
         account.credit(inst.quoteCoin, value.minus(fee));
       }
-      if (order.locked.gt(ZERO)) {
+      if (isPositive(order.locked)) {
         const release = order.side === 'Buy' ? qty.times(order.price) : qty;
         this.setLocked(order, order.locked.minus(release).lt(ZERO) ? ZERO : order.locked.minus(release));
       }
@@ -876,7 +876,7 @@ export class TradingEngine {
     let pnl = ZERO;
     let left = qty;
     let closeFee = ZERO;
-    if (!pos.size.eq(ZERO) && pos.side !== order.side) {
+    if (!isZero(pos.size) && pos.side !== order.side) {
       closed = left.lt(pos.size) ? left : pos.size;
       const entryPart = closed.eq(pos.size)
         ? pos.entryValue
@@ -904,7 +904,7 @@ export class TradingEngine {
         now,
         execType,
       );
-      if (pos.size.eq(ZERO)) {
+      if (isZero(pos.size)) {
         pos.side = '';
         pos.entryValue = ZERO;
         pos.entryFees = ZERO;
@@ -913,8 +913,8 @@ export class TradingEngine {
         this.untrack(pos);
       }
     }
-    if (left.gt(ZERO)) {
-      if (pos.size.eq(ZERO)) {
+    if (isPositive(left)) {
+      if (isZero(pos.size)) {
         pos.side = order.side;
         pos.createdTime = now;
         pos.curRealisedPnl = ZERO;
@@ -938,7 +938,7 @@ export class TradingEngine {
     pos.cumRealisedPnl = pos.cumRealisedPnl.plus(realised);
     pos.updatedTime = now;
     pos.seq += 1;
-    if (pos.size.eq(ZERO)) {
+    if (isZero(pos.size)) {
       if (this.flatDeferred) this.flatDeferred.push(pos);
       else this.cancelReduceOnly(pos, order);
     }
@@ -1022,7 +1022,7 @@ export class TradingEngine {
     const a = order.account;
     a.openOrders.delete(order.orderId);
     this.book(order.instrument).remove(order);
-    if (order.locked.gt(ZERO)) this.setLocked(order, ZERO);
+    if (isPositive(order.locked)) this.setLocked(order, ZERO);
     // Closed orders are remembered in a bounded ring (the oldest closed is forgotten first), and
     // their figures no longer change: keep them compact.
     order.cumExecQty = shared(
@@ -1071,7 +1071,7 @@ export class TradingEngine {
         return;
       }
       const status: OrderStatus =
-        order.category === 'spot' && order.cumExecQty.gt(ZERO) ? 'PartiallyFilledCanceled' : 'Cancelled';
+        order.category === 'spot' && isPositive(order.cumExecQty) ? 'PartiallyFilledCanceled' : 'Cancelled';
       this.close(order, status, cancelType, 'EC_NoError');
       if (order.category === 'linear')
         this.touch(order.account).positions.add(
@@ -1148,7 +1148,7 @@ export class TradingEngine {
           };
           const extra = round8(imOf(newLeaves, newPrice).minus(imOf(order.leavesSteps, order.price)));
           const avail = this.coin(order.account, inst.settleCoin).available;
-          if (extra.gt(ZERO) && avail.lt(extra)) {
+          if (isPositive(extra) && avail.lt(extra)) {
             throw errors.insufficientAvailable(
               `${extra.toFixed()} ${inst.settleCoin} more margin needed, ${avail.toFixed()} available`,
             );
@@ -1159,9 +1159,9 @@ export class TradingEngine {
       const book = this.book(inst);
       if (trigChanged) order.triggerPrice = change.triggerPrice;
       if (change.takeProfit !== undefined)
-        order.takeProfit = change.takeProfit.gt(ZERO) ? change.takeProfit : undefined;
+        order.takeProfit = isPositive(change.takeProfit) ? change.takeProfit : undefined;
       if (change.stopLoss !== undefined)
-        order.stopLoss = change.stopLoss.gt(ZERO) ? change.stopLoss : undefined;
+        order.stopLoss = isPositive(change.stopLoss) ? change.stopLoss : undefined;
       order.updatedTime = this.now();
       this.touch(order.account).orders.add(order);
       if (order.category === 'linear')
@@ -1224,7 +1224,7 @@ export class TradingEngine {
         this.close(order, 'Cancelled', 'CancelByReduceOnly', 'EC_NoError');
         return;
       }
-      if (order.closeOnTrigger && order.qty.eq(ZERO)) {
+      if (order.closeOnTrigger && isZero(order.qty)) {
         order.qty = qtyOf(inst, this.closableSteps(order));
         order.leavesSteps = this.closableSteps(order);
       }
@@ -1255,7 +1255,7 @@ export class TradingEngine {
 
   private checkPositions(inst: Instrument, positions: Set<Position>, m: InstrumentMarket): void {
     for (const pos of [...positions]) {
-      if (pos.size.eq(ZERO)) continue;
+      if (isZero(pos.size)) continue;
       const long = pos.side === 'Buy';
       const liq = liqPrice(pos);
       if (liq !== undefined) {
@@ -1366,7 +1366,7 @@ export class TradingEngine {
     const exit = bust.times(pos.size);
     const pnl = direction(pos) === 1 ? exit.minus(pos.entryValue) : pos.entryValue.minus(exit);
     const free = account.balance(inst.settleCoin).minus(account.lockedOf(inst.settleCoin));
-    const room = free.gt(ZERO) ? free : ZERO;
+    const room = isPositive(free) ? free : ZERO;
     const pnlFloor = room.neg();
     const fee = room.plus(pnl.lt(pnlFloor) ? pnlFloor : pnl);
     const trade = m.recordTrade(this.now(), side, ticksOf(inst, bust), stepsOfQty(inst, pos.size));
@@ -1476,7 +1476,7 @@ export class TradingEngine {
     const rate = Big(fundingRateAt(this.deps.seed, inst.symbol, this.deps.fundingRate(inst), t));
     const mark = priceOf(inst, m.markTicks);
     for (const pos of positions) {
-      if (pos.size.eq(ZERO)) continue;
+      if (isZero(pos.size)) continue;
       const value = pos.size.times(mark);
       const payment = round8(value.times(rate).times(direction(pos) === 1 ? '1' : '-1'));
       const account = pos.account;
@@ -1544,7 +1544,7 @@ export class TradingEngine {
       const pos = this.position(account, inst, idx);
       if (leverage) account.leverage.set(inst.symbol, leverage);
       pos.leverage = this.deps.leverageOf(account, inst);
-      if (size.eq(ZERO)) {
+      if (isZero(size)) {
         pos.side = '';
         pos.size = ZERO;
         pos.entryValue = ZERO;
@@ -1553,7 +1553,7 @@ export class TradingEngine {
         // A position closed by hand takes its resting reduce-only orders with it, as a fill would.
         this.cancelReduceOnly(pos);
       } else {
-        if (pos.size.eq(ZERO)) pos.createdTime = this.now();
+        if (isZero(pos.size)) pos.createdTime = this.now();
         pos.side = side;
         pos.size = size;
         pos.entryValue = size.times(avgPrice);
@@ -1578,8 +1578,8 @@ export class TradingEngine {
     slBy: TriggerBy | undefined,
   ): void {
     this.run(() => {
-      if (tp !== undefined) pos.takeProfit = tp.gt(ZERO) ? tp : undefined;
-      if (sl !== undefined) pos.stopLoss = sl.gt(ZERO) ? sl : undefined;
+      if (tp !== undefined) pos.takeProfit = isPositive(tp) ? tp : undefined;
+      if (sl !== undefined) pos.stopLoss = isPositive(sl) ? sl : undefined;
       if (tpBy) pos.tpTriggerBy = tpBy;
       if (slBy) pos.slTriggerBy = slBy;
       pos.updatedTime = this.now();
@@ -1623,7 +1623,7 @@ function live(order: Order): boolean {
 }
 
 function eqOpt(a: BigT, b: BigT | undefined): boolean {
-  return b === undefined ? a.eq(ZERO) : a.eq(b);
+  return b === undefined ? isZero(a) : a.eq(b);
 }
 
 function draftOf(order: Order): OrderDraft {

@@ -7,12 +7,15 @@
 import type { Account } from '../accounts/account.js';
 import {
   Big,
-  ONE,
-  ZERO,
   fromInt,
   hasDigitsBeyond,
+  isNegative,
+  isPositive,
   isPowerOfTenStep,
+  isZero,
+  ONE,
   unitsOf,
+  ZERO,
   type Big as BigT,
 } from '../decimal.js';
 import type { Instrument } from '../instruments/instrument.js';
@@ -123,7 +126,7 @@ function figures(pos: Position): PositionFigures {
     m.side === pos.side
   )
     return m;
-  const flat = pos.size.eq(ZERO);
+  const flat = isZero(pos.size);
   const avg = flat ? ZERO : pos.entryValue.div(pos.size);
   const f: PositionFigures = {
     entryValue: pos.entryValue,
@@ -146,7 +149,7 @@ function figures(pos: Position): PositionFigures {
     const k = inverse.minus(MAINTENANCE_RATE);
     const liqRaw = long ? avg.times(ONE.minus(k)) : avg.times(ONE.plus(k));
     const liq = toTick(pos.instrument, liqRaw, long ? 'up' : 'down');
-    f.liq = liq.lte(ZERO) ? undefined : liq;
+    f.liq = !isPositive(liq) ? undefined : liq;
   }
   figuresMemo.set(pos, f);
   return f;
@@ -161,7 +164,7 @@ export function direction(pos: Position): 1 | -1 | 0 {
 }
 
 export function unrealisedPnl(pos: Position, mark: BigT): BigT {
-  if (pos.size.eq(ZERO)) return ZERO;
+  if (isZero(pos.size)) return ZERO;
   const value = mark.times(pos.size);
   return round8(direction(pos) === 1 ? value.minus(pos.entryValue) : pos.entryValue.minus(value));
 }
@@ -214,7 +217,7 @@ export function openingSteps(
   leaves: number,
   pos: Position | undefined,
 ): number {
-  if (!pos || pos.size.eq(ZERO) || pos.side === order.side) return leaves;
+  if (!pos || isZero(pos.size) || pos.side === order.side) return leaves;
   const closable = stepsOfQty(pos.instrument, pos.size);
   return Math.max(0, leaves - closable);
 }
@@ -257,7 +260,7 @@ export function coinState(
   let pmm = ZERO;
   let oim = ZERO;
   for (const pos of account.positions.values()) {
-    if (pos.instrument.settleCoin !== coin || pos.size.eq(ZERO)) continue;
+    if (pos.instrument.settleCoin !== coin || isZero(pos.size)) continue;
     upl = add(upl, unrealisedPnl(pos, markOf(pos.instrument)));
     pim = add(pim, positionIM(pos));
     pmm = add(pmm, positionMM(pos));
@@ -268,7 +271,7 @@ export function coinState(
     oim = add(oim, orderIM(order, pos, leverageOf(order.instrument)));
   }
   const locked = account.lockedOf(coin);
-  const loss = upl.lt(ZERO) ? upl : ZERO;
+  const loss = isNegative(upl) ? upl : ZERO;
   return {
     wallet,
     upl,

@@ -5,7 +5,7 @@
  * @see ../shared/reference/bybit-v5-facts.md §4.2, §4.3, §7.9, §7.10
  */
 import type { Account } from '../accounts/account.js';
-import { ZERO, isMultipleOf, type Big } from '../decimal.js';
+import { isMultipleOf, isPositive, isZero, ZERO, type Big } from '../decimal.js';
 import { errors } from '../errors.js';
 import type { Instrument } from '../instruments/instrument.js';
 import type { Params } from '../params.js';
@@ -78,7 +78,7 @@ function readTriggerBy(p: Params, name: string): TriggerBy {
 /** Price filters: multiple of tickSize, within [minPrice, maxPrice]. */
 export function checkPrice(inst: Instrument, price: Big, name = 'price'): void {
   const spot = inst.category === 'spot';
-  if (price.lte(ZERO)) throw errors.param(`${name} must be greater than 0, got "${price.toFixed()}"`);
+  if (!isPositive(price)) throw errors.param(`${name} must be greater than 0, got "${price.toFixed()}"`);
   if (!isMultipleOf(price, inst.tickSize)) {
     if (spot) throw errors.spotPriceDecimals(inst.tickSize.toFixed());
     throw errors.param(
@@ -170,15 +170,15 @@ export function readOrderDraft(
     throw errors.param('reduceOnly and closeOnTrigger apply to linear orders, not spot');
   }
 
-  const closeAll = !spot && reduceOnly && qty.eq(ZERO);
+  const closeAll = !spot && reduceOnly && isZero(qty);
   if (marketUnit === 'quoteCoin') {
-    if (qty.lte(ZERO)) throw errors.spotValueTooLow(inst.minNotional.toFixed());
+    if (!isPositive(qty)) throw errors.spotValueTooLow(inst.minNotional.toFixed());
     if (qty.lt(inst.minNotional)) throw errors.spotValueTooLow(inst.minNotional.toFixed());
-    if (inst.maxNotional.gt(ZERO) && qty.gt(inst.maxNotional)) {
+    if (isPositive(inst.maxNotional) && qty.gt(inst.maxNotional)) {
       throw errors.spotAmountTooLarge(`value ${qty.toFixed()} > maxOrderAmt ${inst.maxNotional.toFixed()}`);
     }
   } else if (!closeAll) {
-    if (qty.lte(ZERO)) {
+    if (!isPositive(qty)) {
       if (spot) throw errors.spotQtyTooLow(inst.minOrderQty.toFixed());
       throw errors.paramRaw('Qty invalid: qty must be greater than 0');
     }
@@ -189,12 +189,12 @@ export function readOrderDraft(
   if (spot && positionIdx !== 0) throw errors.param('positionIdx must be 0 for spot');
 
   const triggerPrice = p.optDecimal('triggerPrice');
-  if (triggerPrice !== undefined && triggerPrice.gt(ZERO)) checkPrice(inst, triggerPrice, 'triggerPrice');
+  if (triggerPrice !== undefined && isPositive(triggerPrice)) checkPrice(inst, triggerPrice, 'triggerPrice');
   const rawDir = p.int('triggerDirection', { min: 0, max: 2, def: 0 }) as 0 | 1 | 2;
   const takeProfit = p.optDecimal('takeProfit');
   const stopLoss = p.optDecimal('stopLoss');
-  if (takeProfit !== undefined && takeProfit.gt(ZERO)) checkPrice(inst, takeProfit, 'takeProfit');
-  if (stopLoss !== undefined && stopLoss.gt(ZERO)) checkPrice(inst, stopLoss, 'stopLoss');
+  if (takeProfit !== undefined && isPositive(takeProfit)) checkPrice(inst, takeProfit, 'takeProfit');
+  if (stopLoss !== undefined && isPositive(stopLoss)) checkPrice(inst, stopLoss, 'stopLoss');
   if (spot && (takeProfit?.gt(ZERO) || stopLoss?.gt(ZERO))) {
     throw errors.param('takeProfit/stopLoss on spot orders are not simulated; use them on linear orders');
   }
@@ -215,11 +215,11 @@ export function readOrderDraft(
     reduceOnly,
     closeOnTrigger,
     marketUnit,
-    triggerPrice: triggerPrice !== undefined && triggerPrice.gt(ZERO) ? triggerPrice : undefined,
+    triggerPrice: triggerPrice !== undefined && isPositive(triggerPrice) ? triggerPrice : undefined,
     triggerDirection: rawDir,
     triggerBy: readTriggerBy(p, 'triggerBy'),
-    takeProfit: takeProfit !== undefined && takeProfit.gt(ZERO) ? takeProfit : undefined,
-    stopLoss: stopLoss !== undefined && stopLoss.gt(ZERO) ? stopLoss : undefined,
+    takeProfit: takeProfit !== undefined && isPositive(takeProfit) ? takeProfit : undefined,
+    stopLoss: stopLoss !== undefined && isPositive(stopLoss) ? stopLoss : undefined,
     tpTriggerBy: readTriggerBy(p, 'tpTriggerBy'),
     slTriggerBy: readTriggerBy(p, 'slTriggerBy'),
   };

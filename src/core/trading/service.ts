@@ -5,7 +5,7 @@
  */
 import type { Account } from '../accounts/account.js';
 import { decodeCursor, encodeCursor, pageBySerial } from '../cursor.js';
-import { Big, ZERO, type Big as BigT } from '../decimal.js';
+import { Big, isPositive, isZero, ZERO, type Big as BigT } from '../decimal.js';
 import { ExchangeError, errors } from '../errors.js';
 import type { Instrument } from '../instruments/instrument.js';
 import { Params } from '../params.js';
@@ -78,7 +78,8 @@ export class TradingService {
     const triggerPrice = p.optDecimal('triggerPrice');
     const takeProfit = p.optDecimal('takeProfit');
     const stopLoss = p.optDecimal('stopLoss');
-    if (qty !== undefined && qty.lte(ZERO)) throw errors.paramRaw('Qty invalid: qty must be greater than 0');
+    if (qty !== undefined && !isPositive(qty))
+      throw errors.paramRaw('Qty invalid: qty must be greater than 0');
     if (qty !== undefined) {
       const step = inst.qtyStep;
       if (!qty.mod(step).eq(ZERO)) {
@@ -98,9 +99,10 @@ export class TradingService {
       }
     }
     if (price !== undefined) checkPrice(inst, price);
-    if (triggerPrice !== undefined && triggerPrice.gt(ZERO)) checkPrice(inst, triggerPrice, 'triggerPrice');
-    if (takeProfit !== undefined && takeProfit.gt(ZERO)) checkPrice(inst, takeProfit, 'takeProfit');
-    if (stopLoss !== undefined && stopLoss.gt(ZERO)) checkPrice(inst, stopLoss, 'stopLoss');
+    if (triggerPrice !== undefined && isPositive(triggerPrice))
+      checkPrice(inst, triggerPrice, 'triggerPrice');
+    if (takeProfit !== undefined && isPositive(takeProfit)) checkPrice(inst, takeProfit, 'takeProfit');
+    if (stopLoss !== undefined && isPositive(stopLoss)) checkPrice(inst, stopLoss, 'stopLoss');
     this.engine.amend(order, { qty, price, triggerPrice, takeProfit, stopLoss });
     return { orderId: order.orderId, orderLinkId: order.orderLinkId };
   }
@@ -368,7 +370,7 @@ export class TradingService {
       const idxs: PositionIdx[] = account.hedgeSymbols.has(inst.symbol) ? [1, 2] : [0];
       for (const idx of idxs) {
         const pos = account.positions.get(positionKey(inst.symbol, idx));
-        if (symbol === undefined && (!pos || pos.size.eq(ZERO))) continue;
+        if (symbol === undefined && (!pos || isZero(pos.size))) continue;
         // A read never creates a position record: a symbol never traded answers a transient flat row.
         rows.push(pos ?? this.flatPosition(account, inst, idx));
       }
@@ -459,7 +461,7 @@ export class TradingService {
     if (changing.length === 0) throw errors.positionModeNotModified();
     for (const inst of changing) {
       for (const pos of account.positions.values()) {
-        if (pos.instrument === inst && !pos.size.eq(ZERO)) throw errors.hasPosition();
+        if (pos.instrument === inst && !isZero(pos.size)) throw errors.hasPosition();
       }
       for (const o of account.openOrders.values()) if (o.instrument === inst) throw errors.hasOpenOrders();
     }
@@ -494,10 +496,10 @@ export class TradingService {
     const tpBy = p.oneOf('tpTriggerBy', TRIGGER_BY);
     const slBy = p.oneOf('slTriggerBy', TRIGGER_BY);
     const pos = this.engine.existingPosition(account, inst, idx);
-    if (!pos || pos.size.eq(ZERO)) throw errors.paramRaw('can not set tp/sl/ts for zero position');
+    if (!pos || isZero(pos.size)) throw errors.paramRaw('can not set tp/sl/ts for zero position');
     const long = pos.side === 'Buy';
     const last = Big(String(this.engine.triggerPriceTicks(inst, 'LastPrice'))).times(inst.tickSize);
-    if (tp !== undefined && tp.gt(ZERO)) {
+    if (tp !== undefined && isPositive(tp)) {
       checkPrice(inst, tp, 'takeProfit');
       if (long ? tp.lte(last) : tp.gte(last)) {
         throw errors.param(
@@ -505,7 +507,7 @@ export class TradingService {
         );
       }
     }
-    if (sl !== undefined && sl.gt(ZERO)) {
+    if (sl !== undefined && isPositive(sl)) {
       checkPrice(inst, sl, 'stopLoss');
       if (long ? sl.gte(last) : sl.lte(last)) {
         throw errors.param(
@@ -514,7 +516,7 @@ export class TradingService {
       }
     }
     const same = (a: BigT | undefined, b: BigT | undefined) =>
-      a === undefined || (b === undefined ? a.eq(ZERO) : a.eq(b));
+      a === undefined || (b === undefined ? isZero(a) : a.eq(b));
     if (
       same(tp, pos.takeProfit) &&
       same(sl, pos.stopLoss) &&
@@ -536,7 +538,7 @@ function newestFirst(orders: Order[]): Order[] {
 function isUnfilledEnd(o: Order): boolean {
   return (
     (o.status === 'Cancelled' || o.status === 'Rejected' || o.status === 'Deactivated') &&
-    o.cumExecQty.eq(ZERO)
+    isZero(o.cumExecQty)
   );
 }
 

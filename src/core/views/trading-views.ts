@@ -6,7 +6,17 @@
  *      ../shared/reference/client-call-patterns.md §3.5-3.7
  */
 import type { Account } from '../accounts/account.js';
-import { Big, ZERO, fixed, plain, plainRounded, type Big as BigT } from '../decimal.js';
+import {
+  Big,
+  fixed,
+  isNegative,
+  isPositive,
+  isZero,
+  plain,
+  plainRounded,
+  ZERO,
+  type Big as BigT,
+} from '../decimal.js';
 import type { Instrument } from '../instruments/instrument.js';
 import {
   avgPrice,
@@ -16,7 +26,6 @@ import {
   positionIM,
   positionMM,
   qtyOf,
-  round8,
   unrealisedPnl,
   type CoinState,
 } from '../trading/ledger.js';
@@ -35,7 +44,7 @@ export function orderView(o: Order) {
   const byQuote = o.marketUnit === 'quoteCoin';
   const leaves = byQuote ? ZERO : qtyOf(inst, Math.max(0, o.leavesSteps));
   const open = o.status === 'New' || o.status === 'PartiallyFilled' || o.status === 'Untriggered';
-  const avg = o.cumExecQty.gt(ZERO) ? plain(divRound(o.cumExecValue, o.cumExecQty, 8)) : spot ? '' : '0';
+  const avg = isPositive(o.cumExecQty) ? plain(divRound(o.cumExecValue, o.cumExecQty, 8)) : spot ? '' : '0';
   // Built as one literal plus appended keys, never by spreading: a spread copy of a 40-key row
   // costs more than building it (private frames render these on every order update).
   const base = {
@@ -57,7 +66,7 @@ export function orderView(o: Order) {
     cumExecQty: qx(inst, o.cumExecQty),
     cumExecValue: plain(o.cumExecValue),
     cumExecFee: plain(o.cumExecFee),
-    cumFeeDetail: o.cumExecFee.eq(ZERO) ? {} : { [o.feeCoin]: plain(o.cumExecFee) },
+    cumFeeDetail: isZero(o.cumExecFee) ? {} : { [o.feeCoin]: plain(o.cumExecFee) },
     timeInForce: o.timeInForce,
     orderType: o.orderType,
     stopOrderType: o.stopOrderType === '' ? (spot ? '' : 'UNKNOWN') : o.stopOrderType,
@@ -165,7 +174,7 @@ type PositionFields = ReturnType<typeof positionFields>;
  */
 function positionFields(pos: Position, mark: BigT, leverage: BigT) {
   const inst = pos.instrument;
-  const flat = pos.size.eq(ZERO);
+  const flat = isZero(pos.size);
   const liq = liqPrice(pos);
   const bust = bustPrice(pos);
   // Each figure once: positions render on every private update.
@@ -259,7 +268,7 @@ function usd(x: BigT): string {
 
 export function walletCoinView(coin: string, s: CoinState, usdPrice: BigT) {
   const equity = s.wallet.plus(s.upl);
-  const free = s.available.lt(ZERO) ? ZERO : s.available;
+  const free = isNegative(s.available) ? ZERO : s.available;
   return {
     coin,
     equity: plain(equity),
@@ -290,7 +299,7 @@ export function walletCoinView(coin: string, s: CoinState, usdPrice: BigT) {
  * skips a long division of two 20-digit USD sums on nearly every update of a large account.
  */
 function marginRate(x: BigT, margin: BigT): string {
-  if (!margin.gt(ZERO)) return '0';
+  if (!isPositive(margin)) return '0';
   if (x.c[0] === 0 || (x.s > 0 && x.e - margin.e <= -6)) return '0';
   return plain(divRound(x, margin, 4));
 }
@@ -355,36 +364,34 @@ export function walletBalanceView(
   usdPriceOf: UsdPrice,
   state: (coin: string) => CoinState,
 ) {
-  // Each coin's USD price once per view (it is read for the totals and for the coin's row).
-  const prices = new Map<string, BigT | undefined>();
-  const usdPrice = (c: string) => {
-    if (!prices.has(c)) prices.set(c, usdPriceOf(c));
-    return prices.get(c);
-  };
-  const all = new Set<string>(account.balances.keys());
-  for (const pos of account.positions.values()) all.add(pos.instrument.settleCoin);
-  const states = new Map<string, CoinState>();
-  for (const c of all) states.set(c, state(c));
-  const names =
-    coins.length > 0
-      ? coins
-      : [...all].filter((c) => {
-          const s = states.get(c)!;
-          return !s.wallet.eq(ZERO) || !s.positionIM.eq(ZERO) || !s.orderIM.eq(ZERO);
-        });
+  // Every coin with a balance or a position, in first-seen order, each with its memo (one
+  // state and one USD price per coin per view).
+  const all: string[] = [...account.balances.keys()];
+  for (const pos of account.positions.values()) {
+    if (!all.includes(pos.instrument.settleCoin)) all.push(pos.instrument.settleCoin);
+  }
+  const memos = all.map((c) => coinMemo(account, c, state(c), usdPriceOf(c) ?? ZERO));
   let wallet = ZERO;
   let margin = ZERO;
   let im = ZERO;
   let mm = ZERO;
   let upl = ZERO;
-  for (const [c, s] of states) {
-    const m = coinMemo(account, c, s, usdPrice(c) ?? ZERO);
+  for (const m of memos) {
     wallet = wallet.plus(m.usd.wallet);
     margin = margin.plus(m.usd.margin);
     im = im.plus(m.usd.im);
     mm = mm.plus(m.usd.mm);
     upl = upl.plus(m.usd.upl);
   }
+  const rows =
+    coins.length > 0
+      ? coins.map((c) => {
+          const i = all.indexOf(c);
+          return (i >= 0 ? memos[i]! : coinMemo(account, c, state(c), usdPriceOf(c) ?? ZERO)).row;
+        })
+      : memos
+          .filter(({ state: s }) => !isZero(s.wallet) || !isZero(s.positionIM) || !isZero(s.orderIM))
+          .map((m) => m.row);
   const available = margin.minus(im);
   const imRate = marginRate(im, margin);
   const mmRate = marginRate(mm, margin);
@@ -402,14 +409,14 @@ export function walletBalanceView(
         totalEquity: equity,
         totalWalletBalance: usd(wallet),
         totalMarginBalance: equity,
-        totalAvailableBalance: usd(available.lt(ZERO) ? ZERO : available),
+        totalAvailableBalance: usd(isNegative(available) ? ZERO : available),
         totalPerpUPL: usd(upl),
         totalInitialMargin: imText,
         totalInitialMarginByMp: imText,
         totalMaintenanceMargin: mmText,
         totalMaintenanceMarginByMp: mmText,
         accountLTV: '0',
-        coin: names.map((c) => coinMemo(account, c, states.get(c) ?? state(c), usdPrice(c) ?? ZERO).row),
+        coin: rows,
       },
     ],
   };
