@@ -140,14 +140,13 @@ function figures(pos: Position): PositionFigures {
     bust: undefined,
   };
   if (!flat) {
-    const inverse = inverseOf(pos.leverage);
+    const r = ratiosOf(pos.leverage);
     const long = direction(pos) === 1;
     // Bankruptcy price: where the loss equals the initial margin.
-    const bustRaw = long ? avg.times(ONE.minus(inverse)) : avg.times(ONE.plus(inverse));
+    const bustRaw = avg.times(long ? r.bustLong : r.bustShort);
     f.bust = toTick(pos.instrument, bustRaw, long ? 'up' : 'down');
     // Liquidation price: where the loss leaves only the maintenance margin.
-    const k = inverse.minus(MAINTENANCE_RATE);
-    const liqRaw = long ? avg.times(ONE.minus(k)) : avg.times(ONE.plus(k));
+    const liqRaw = avg.times(long ? r.liqLong : r.liqShort);
     const liq = toTick(pos.instrument, liqRaw, long ? 'up' : 'down');
     f.liq = !isPositive(liq) ? undefined : liq;
   }
@@ -187,15 +186,32 @@ export function liqPrice(pos: Position): BigT | undefined {
   return figures(pos).liq;
 }
 
-/** 1 / leverage, per leverage value (an account's leverage changes rarely, positions often). */
-const inverses = new WeakMap<BigT, BigT>();
-function inverseOf(leverage: BigT): BigT {
-  let inv = inverses.get(leverage);
-  if (inv === undefined) {
-    inv = ONE.div(leverage);
-    inverses.set(leverage, inv);
+/**
+ * Multipliers of the entry price for the bankruptcy price (1 -/+ 1/leverage) and the liquidation
+ * price (1 -/+ (1/leverage - maintenance rate)), long/short, per leverage value: an account's
+ * leverage changes rarely, its positions on every fill.
+ */
+interface LeverageRatios {
+  bustLong: BigT;
+  bustShort: BigT;
+  liqLong: BigT;
+  liqShort: BigT;
+}
+const ratios = new WeakMap<BigT, LeverageRatios>();
+function ratiosOf(leverage: BigT): LeverageRatios {
+  let r = ratios.get(leverage);
+  if (r === undefined) {
+    const inverse = ONE.div(leverage);
+    const k = inverse.minus(MAINTENANCE_RATE);
+    r = {
+      bustLong: ONE.minus(inverse),
+      bustShort: ONE.plus(inverse),
+      liqLong: ONE.minus(k),
+      liqShort: ONE.plus(k),
+    };
+    ratios.set(leverage, r);
   }
-  return inv;
+  return r;
 }
 
 /** raw rounded to a multiple of the tick size, up (away from zero) or down (toward zero). */

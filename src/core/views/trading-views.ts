@@ -354,6 +354,65 @@ function coinMemo(account: Account, coin: string, s: CoinState, price: BigT): Co
   return fresh;
 }
 
+type UsdFigures = CoinMemo['usd'];
+
+const NO_USD: UsdFigures = { wallet: ZERO, margin: ZERO, im: ZERO, mm: ZERO, upl: ZERO };
+
+function plusUsd(a: UsdFigures, b: UsdFigures): UsdFigures {
+  const add = (x: BigT, y: BigT) => (x === ZERO ? y : y === ZERO ? x : x.plus(y));
+  return {
+    wallet: add(a.wallet, b.wallet),
+    margin: add(a.margin, b.margin),
+    im: add(a.im, b.im),
+    mm: add(a.mm, b.mm),
+    upl: add(a.upl, b.upl),
+  };
+}
+
+/** The USD sums of every coin but one (`skip`), and the coin memos they were taken from. */
+interface TotalsMemo {
+  memos: readonly CoinMemo[];
+  skip: number;
+  rest: UsdFigures;
+}
+
+const totalsMemos = new WeakMap<Account, TotalsMemo>();
+
+/**
+ * The account's USD totals. An update usually changes one coin (the settle coin of the order),
+ * so the sums of the other coins are kept: while only that coin changes, a total is one addition
+ * instead of one per coin. Additions are exact, so the order they are done in does not matter.
+ */
+function totalsOf(account: Account, memos: readonly CoinMemo[]): UsdFigures {
+  const t = totalsMemos.get(account);
+  if (t !== undefined && t.memos.length === memos.length) {
+    let othersSame = true;
+    for (let i = 0; i < memos.length; i++) {
+      if (i !== t.skip && memos[i] !== t.memos[i]) {
+        othersSame = false;
+        break;
+      }
+    }
+    if (othersSame) {
+      t.memos = memos;
+      return plusUsd(t.rest, memos[t.skip]!.usd);
+    }
+  }
+  if (memos.length === 0) return NO_USD;
+  // Keep apart the coin that changed (the first one that differs), or the first coin.
+  let skip = 0;
+  if (t !== undefined && t.memos.length === memos.length) {
+    const changed = memos.findIndex((m, i) => m !== t.memos[i]);
+    if (changed >= 0) skip = changed;
+  }
+  let rest = NO_USD;
+  memos.forEach((m, i) => {
+    if (i !== skip) rest = plusUsd(rest, m.usd);
+  });
+  totalsMemos.set(account, { memos, skip, rest });
+  return plusUsd(rest, memos[skip]!.usd);
+}
+
 /**
  * The UNIFIED wallet; `coins` empty means every coin with a balance or a position. Totals are in
  * USD and always cover every coin.
@@ -371,18 +430,7 @@ export function walletBalanceView(
     if (!all.includes(pos.instrument.settleCoin)) all.push(pos.instrument.settleCoin);
   }
   const memos = all.map((c) => coinMemo(account, c, state(c), usdPriceOf(c) ?? ZERO));
-  let wallet = ZERO;
-  let margin = ZERO;
-  let im = ZERO;
-  let mm = ZERO;
-  let upl = ZERO;
-  for (const m of memos) {
-    wallet = wallet.plus(m.usd.wallet);
-    margin = margin.plus(m.usd.margin);
-    im = im.plus(m.usd.im);
-    mm = mm.plus(m.usd.mm);
-    upl = upl.plus(m.usd.upl);
-  }
+  const { wallet, margin, im, mm, upl } = totalsOf(account, memos);
   const rows =
     coins.length > 0
       ? coins.map((c) => {
