@@ -148,6 +148,20 @@ function render(results, checks, o) {
       '>= 0.6x',
       verdict(checks, 'create-ratio'),
     ]);
+    if (r.create.cpuPerReq) {
+      rows.push([
+        '   server CPU per request at saturation (us, all threads)',
+        range(r.create.cpuPerReq.daemon),
+        range(r.create.cpuPerReq.baseline),
+        x({
+          median: r.create.cpuPerReq.baseline.median / r.create.cpuPerReq.daemon.median,
+          min: r.create.cpuPerReq.baseline.min / r.create.cpuPerReq.daemon.max,
+          max: r.create.cpuPerReq.baseline.max / r.create.cpuPerReq.daemon.min,
+        }),
+        'info',
+        '',
+      ]);
+    }
     rows.push([
       `   p50 / p99 at ${fmt(r.create.paced.rate)} req/s, open loop, 50 conns (ms)`,
       `${fmt(r.create.paced.daemonP50.median, 1)} / ${range(r.create.paced.daemonP99, 1)}`,

@@ -7,7 +7,17 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import WebSocket from 'ws';
 import { startMockoon } from './mockoon.mjs';
-import { ROOT, http, percentile, signedHeaders, sleep, startProcess, summary, wsAuthArgs } from './lib.mjs';
+import {
+  ROOT,
+  cpuMicros,
+  http,
+  percentile,
+  signedHeaders,
+  sleep,
+  startProcess,
+  summary,
+  wsAuthArgs,
+} from './lib.mjs';
 
 export const KEY = 'bench-key';
 export const SECRET = 'bench-secret';
@@ -83,11 +93,15 @@ export async function privateClient(wsBase, topics) {
   const ws = new WebSocket(`${wsBase}/v5/private`, { perMessageDeflate: false });
   const counts = new Map();
   const waiters = [];
+  // The load generator shares the machine with the server it measures, so it stays cheap: the
+  // topic is read from the frame's first bytes, and the whole frame is decoded only while
+  // somebody waits for one (auth, subscribe, the latency probe).
   ws.on('message', (data) => {
-    const text = String(data);
-    const m = /"topic":"([a-z.]+)"/.exec(text);
+    const m = /"topic":"([a-z.]+)"/.exec(data.toString('latin1', 0, 96));
     const topic = m ? m[1] : 'reply';
     counts.set(topic, (counts.get(topic) ?? 0) + 1);
+    if (waiters.length === 0) return;
+    const text = String(data);
     for (const w of [...waiters]) w(text, topic);
   });
   await new Promise((resolve, reject) => {
@@ -239,16 +253,20 @@ export async function benchOrderCreate({ duration, repeats, log }) {
     baseline = await startExpressBaseline(bodies);
     sub = await privateClient(daemon.url.replace('http', 'ws'), ['order', 'execution', 'position', 'wallet']);
     const targets = [
-      { name: 'daemon', url: daemon.url },
-      { name: 'baseline', url: baseline.url },
+      { name: 'daemon', url: daemon.url, pid: daemon.child.pid },
+      { name: 'baseline', url: baseline.url, pid: baseline.child.pid },
     ];
-    // Saturation (closed loop, 50 connections): requests per second.
+    // Saturation (closed loop, 50 connections): requests per second, and the server's CPU time
+    // per request over the same run.
     const sat = await alternate(
       targets,
       repeats,
       async (t) => {
         await cannon(t.url, { duration: 0.5, requests: orderRequests() });
-        return cannon(t.url, { duration, requests: orderRequests() });
+        const cpu0 = cpuMicros(t.pid);
+        const r = await cannon(t.url, { duration, requests: orderRequests() });
+        const cpu1 = cpuMicros(t.pid);
+        return cpu0 === undefined || cpu1 === undefined ? r : { ...r, cpuPerReq: (cpu1 - cpu0) / r.total };
       },
       log,
     );
@@ -278,6 +296,13 @@ export async function benchOrderCreate({ duration, repeats, log }) {
         satP99: summary(sat.baseline.map((r) => r.p99)),
       },
       ratio: summary(sat.daemon.map((r, i) => r.rps / sat.baseline[i].rps)),
+      cpuPerReq:
+        sat.daemon[0]?.cpuPerReq === undefined
+          ? undefined
+          : {
+              daemon: summary(sat.daemon.map((r) => r.cpuPerReq)),
+              baseline: summary(sat.baseline.map((r) => r.cpuPerReq)),
+            },
       paced: {
         rate,
         daemonP50: summary(pacedRuns.daemon.map((r) => r.p50)),
