@@ -76,6 +76,9 @@ export const ORDERBOOK_LIMITS: Record<Category, { max: number; def: number }> = 
 
 const STABLECOINS = new Set(['USDT', 'USDC']);
 
+/** Leverage of a symbol nobody set one for (capped at the instrument's maximum). */
+const TEN = Big('10');
+
 export class Exchange {
   readonly bus = new EventBus<ExchangeEvents>();
   private seedData: ExchangeSeed;
@@ -610,8 +613,8 @@ export class Exchange {
 
   /** Default leverage of a linear symbol before any set-leverage: 10, or the maximum if lower. */
   leverageOf(account: Account, inst: Instrument): BigT {
-    const ten = Big('10');
-    return account.leverage.get(inst.symbol) ?? (inst.maxLeverage.lt(ten) ? inst.maxLeverage : ten);
+    // The same Big every time: the ledger caches figures per leverage instance.
+    return account.leverage.get(inst.symbol) ?? (inst.maxLeverage.lt(TEN) ? inst.maxLeverage : TEN);
   }
 
   /**

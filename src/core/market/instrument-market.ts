@@ -48,7 +48,7 @@ export class InstrumentMarket {
   readonly candles = new CandleSet(CANDLE_RETENTION);
   readonly markCandles = new CandleSet(CANDLE_RETENTION);
   readonly indexCandles = new CandleSet(CANDLE_RETENTION);
-  /** Oldest first, at most TRADE_RING. */
+  /** Oldest first: the newest TRADE_RING prints at least, at most twice as many. */
   readonly trades: PublicTrade[] = [];
   lastTicks: number;
   markTicks: number;
@@ -166,7 +166,8 @@ export class InstrumentMarket {
       seq: this.seq,
     };
     this.trades.push(trade);
-    if (this.trades.length > TRADE_RING) this.trades.splice(0, this.trades.length - TRADE_RING);
+    // Trimmed by TRADE_RING at a time, not one print per push (a 1000-element shift per fill).
+    if (this.trades.length >= 2 * TRADE_RING) this.trades.splice(0, this.trades.length - TRADE_RING);
     this.candles.apply(time, priceTicks, steps, steps * inst.qtyStepFloat * priceTicks * inst.tickFloat);
     return trade;
   }
