@@ -117,6 +117,39 @@ const IDLE_SCAN_MS = 30_000;
 type Wire = string | Buffer;
 const AS_TEXT = { binary: false };
 
+/**
+ * Unmasked, final text frames (RFC 6455 §5.2: opcode 1, FIN set; a server never masks) one after
+ * another in one buffer: what ws.send would write for each text, with one encode and one write.
+ */
+export function textFrames(texts: readonly string[]): Buffer {
+  const lengths = new Array<number>(texts.length);
+  let total = 0;
+  for (let i = 0; i < texts.length; i++) {
+    const n = Buffer.byteLength(texts[i]!);
+    lengths[i] = n;
+    total += n + (n < 126 ? 2 : n < 65536 ? 4 : 10);
+  }
+  const buf = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (let i = 0; i < texts.length; i++) {
+    const n = lengths[i]!;
+    buf[at++] = 0x81;
+    if (n < 126) buf[at++] = n;
+    else if (n < 65536) {
+      buf[at++] = 126;
+      buf.writeUInt16BE(n, at);
+      at += 2;
+    } else {
+      buf[at++] = 127;
+      buf.writeUInt32BE(Math.floor(n / 2 ** 32), at);
+      buf.writeUInt32BE(n >>> 0, at + 4);
+      at += 8;
+    }
+    at += buf.write(texts[i]!, at, 'utf8');
+  }
+  return buf;
+}
+
 class Connection {
   account: Account | undefined;
   readonly topics = new Set<string>();
@@ -137,6 +170,8 @@ class Connection {
   delayedSeq = 0;
   /** When the last delayed frame is due: later frames never overtake it. */
   delayedUntil = 0;
+  /** Text frames written this turn, framed and sent together when the turn ends (flushOut). */
+  out: string[] = [];
 
   constructor(
     readonly id: string,
@@ -187,7 +222,10 @@ export class WsHub {
 
   /** Follows the exchange (and its bus) after a reset; open connections are closed (1012). */
   reset(): void {
-    for (const c of [...this.conns]) c.ws.close(1012, 'service restart: state was reset');
+    for (const c of [...this.conns]) {
+      this.flushOut(c);
+      c.ws.close(1012, 'service restart: state was reset');
+    }
     this.attach();
   }
 
@@ -235,7 +273,10 @@ export class WsHub {
         continue;
       if (f.connId !== undefined && c.id !== f.connId) continue;
       if (f.mode === 'terminate') this.terminate(c);
-      else c.ws.close(f.code, f.reason);
+      else {
+        this.flushOut(c);
+        c.ws.close(f.code, f.reason);
+      }
       this.drop(c);
       closed.push(c.id);
     }
@@ -339,7 +380,9 @@ export class WsHub {
       this.conns.add(conn);
       this.deps.onConnection?.({ event: 'open', connId: conn.id, stream: kind, account: '' });
       ws.on('ping', (data: Buffer) => {
-        if (!conn.muted) ws.pong(data);
+        if (conn.muted) return;
+        this.flushOut(conn);
+        ws.pong(data);
       });
       ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(conn, data, isBinary));
       ws.on('close', () => this.drop(conn));
@@ -449,6 +492,7 @@ export class WsHub {
   private applyConnectionFault(conn: Connection, f: Fault): boolean {
     const e = f.effect;
     if (e.close) {
+      this.flushOut(conn);
       conn.ws.close(e.close.code ?? 1000, e.close.reason ?? `closed by fault ${f.id}`);
       this.drop(conn);
       return true;
@@ -467,16 +511,36 @@ export class WsHub {
 
   /** Sockets corked in this turn of the event loop, uncorked together right after it. */
   private readonly corked = new Set<Duplex>();
+  /** Connections with text frames waiting in `out`. */
+  private readonly pendingOut: Connection[] = [];
+  private flushScheduled = false;
   private readonly uncorkAll = (): void => {
+    this.flushScheduled = false;
+    for (const c of this.pendingOut) this.flushOut(c);
+    this.pendingOut.length = 0;
     for (const s of this.corked) s.uncork();
     this.corked.clear();
   };
+
+  /**
+   * Writes the connection's waiting text frames as one buffer. Anything else written to the
+   * socket directly (pong, close frame) calls this first, so frames keep their order.
+   */
+  private flushOut(conn: Connection): void {
+    if (conn.out.length === 0) return;
+    const texts = conn.out;
+    conn.out = [];
+    const sock = (conn.ws as unknown as { _socket?: Duplex })._socket;
+    if (conn.ws.readyState !== WebSocket.OPEN || sock === undefined || sock.destroyed) return;
+    sock.write(textFrames(texts));
+  }
 
   /**
    * Drops the TCP connection without a close frame. What was already sent this turn (corked)
    * goes out first, as it would have without the cork.
    */
   private terminate(conn: Connection): void {
+    this.flushOut(conn);
     const sock = (conn.ws as unknown as { _socket?: Duplex })._socket;
     if (sock !== undefined && this.corked.delete(sock)) sock.uncork();
     conn.ws.terminate();
@@ -501,10 +565,21 @@ export class WsHub {
     if (sock !== undefined && !this.corked.has(sock)) {
       this.corked.add(sock);
       sock.cork();
-      if (this.corked.size === 1) setImmediate(this.uncorkAll);
     }
-    if (typeof text === 'string') ws.send(text);
-    else ws.send(text, AS_TEXT);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.uncorkAll);
+    }
+    // Text frames of this turn are framed together when it ends (one encode, one write per
+    // connection instead of two writes per frame); a Buffer (market data, encoded once for every
+    // subscriber) goes through ws after them.
+    if (typeof text === 'string') {
+      if (conn.out.length === 0) this.pendingOut.push(conn);
+      conn.out.push(text);
+    } else {
+      this.flushOut(conn);
+      ws.send(text, AS_TEXT);
+    }
     // Data pushed to the client counts as activity too: Bybit cuts a connection only when there
     // was neither ping-pong nor stream data for the idle limit (facts §8.3).
     conn.lastSeen = this.now();
@@ -1173,7 +1248,10 @@ export class WsHub {
         if (now - c.lastSeen >= c.idleMs) {
           // A half-dead (muted) connection sends nothing, a close frame included.
           if (c.muted) c.ws.terminate();
-          else c.ws.close(1000, 'idle timeout: no ping or message received');
+          else {
+            this.flushOut(c);
+            c.ws.close(1000, 'idle timeout: no ping or message received');
+          }
           this.drop(c);
         }
       }
