@@ -9,9 +9,11 @@ import type { Account } from '../accounts/account.js';
 import {
   Big,
   fixed,
+  hasDigitsBeyond,
   isNegative,
   isPositive,
   isZero,
+  ONE,
   plain,
   plainRounded,
   ZERO,
@@ -266,13 +268,20 @@ function usd(x: BigT): string {
   return plainRounded(x, 8);
 }
 
+/** x + y, x itself when y is zero. */
+const plusOrSame = (x: BigT, y: BigT): BigT => (isZero(y) ? x : x.plus(y));
+/** x * price, x itself for a stablecoin (price exactly ONE). */
+const inUsd = (x: BigT, price: BigT): BigT => (price === ONE ? x : x.times(price));
+
 export function walletCoinView(coin: string, s: CoinState, usdPrice: BigT) {
-  const equity = s.wallet.plus(s.upl);
+  const equity = plusOrSame(s.wallet, s.upl);
   const free = isNegative(s.available) ? ZERO : s.available;
+  const equityText = plain(equity);
+  const usdEquity = inUsd(equity, usdPrice);
   return {
     coin,
-    equity: plain(equity),
-    usdValue: usd(equity.times(usdPrice)),
+    equity: equityText,
+    usdValue: usdEquity === equity && !hasDigitsBeyond(equity, 8) ? equityText : usd(usdEquity),
     walletBalance: plain(s.wallet),
     free: '',
     locked: plain(s.locked),
@@ -343,11 +352,11 @@ function coinMemo(account: Account, coin: string, s: CoinState, price: BigT): Co
     price,
     row: walletCoinView(coin, s, price),
     usd: {
-      wallet: s.wallet.times(price),
-      margin: s.wallet.plus(s.upl).times(price),
-      im: s.positionIM.plus(s.orderIM).times(price),
-      mm: s.positionMM.times(price),
-      upl: s.upl.times(price),
+      wallet: inUsd(s.wallet, price),
+      margin: inUsd(plusOrSame(s.wallet, s.upl), price),
+      im: inUsd(plusOrSame(s.positionIM, s.orderIM), price),
+      mm: inUsd(s.positionMM, price),
+      upl: inUsd(s.upl, price),
     },
   };
   memos.set(coin, fresh);
