@@ -91,7 +91,6 @@ export async function startProcess(name, args, { ready, env = {}, timeoutMs = 15
   };
 }
 
-/** A free TCP port on 127.0.0.1 (for a child that must be told its port up front). */
 /**
  * CPU time (user + system, all threads) a process has used so far, in microseconds, from
  * /proc/<pid>/stat; undefined where there is no /proc (not Linux). CPU per request is far less
@@ -108,6 +107,7 @@ export function cpuMicros(pid) {
 /** USER_HZ: 100 on every Linux Node runs on. */
 const CLOCK_TICKS = 100;
 
+/** A free TCP port on 127.0.0.1 (for a child that must be told its port up front). */
 export function freePort() {
   return new Promise((resolve, reject) => {
     const s = createServer();

@@ -17,6 +17,21 @@ export const ONE = Big('1');
 
 // Sign tests read the digits and sign directly. x.eq(ZERO) and friends copy their argument into a
 // new Big first (big.js does that in every comparison), and the order path makes dozens of them.
+/**
+ * x.div(y), without the long division when y is a power of ten (the default leverage 10, sizes
+ * such as 0.001 or 1): the quotient is x with its exponent shifted, exact, and what big.js
+ * computes whenever it needs no more than Big.DP decimals (otherwise big.js divides and rounds).
+ */
+export function div(x: Big, y: Big): Big {
+  if (y.c.length === 1 && y.c[0] === 1 && x.c[0] !== 0) {
+    const q = new Big(x);
+    q.e -= y.e;
+    if (y.s < 0) q.s = -q.s;
+    if (q.c.length - q.e - 1 <= Big.DP) return q;
+  }
+  return x.div(y);
+}
+
 /** x == 0 (either sign of zero), as x.eq(ZERO). */
 export const isZero = (x: Big): boolean => x.c[0] === 0;
 /** x > 0, as x.gt(ZERO). */

@@ -2,6 +2,7 @@ import { expect, test } from 'vitest';
 import {
   Big,
   decimalsOf,
+  div,
   fixed,
   floatToStep,
   floorToStep,
@@ -253,4 +254,23 @@ test('isZero, isPositive and isNegative agree with eq, gt and lt against zero, s
   // A zero that big.js computed with a negative sign.
   const negZero = Big('-1').plus(Big('1')).times(Big('-1'));
   expect([isZero(negZero), isPositive(negZero), isNegative(negZero)]).toEqual([true, false, false]);
+});
+
+test('div equals big.js div for powers of ten (shifted) and anything else, at any Big.DP', () => {
+  const divisors = ['1', '10', '0.001', '1000', '-0.01', '100000000', '0.0000000001', '3', '0.25', '7.5'];
+  const saved = Big.DP;
+  try {
+    for (const dp of [30, 8, 4, 0]) {
+      Big.DP = dp;
+      for (const text of sampleDecimals()) {
+        for (const d of divisors) {
+          const x = Big(text);
+          const y = Big(d);
+          expect(div(x, y).toFixed(), `${text} / ${d} at DP ${dp}`).toBe(x.div(y).toFixed());
+        }
+      }
+    }
+  } finally {
+    Big.DP = saved;
+  }
 });

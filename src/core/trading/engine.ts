@@ -9,7 +9,7 @@
  */
 import type { Account } from '../accounts/account.js';
 import type { Clock, TimerHandle } from '../clock.js';
-import { Big, isPositive, isZero, ZERO, type Big as BigT } from '../decimal.js';
+import { Big, div, isPositive, isZero, ZERO, type Big as BigT } from '../decimal.js';
 import { ExchangeError, errors } from '../errors.js';
 import { NumericIds, uuidFrom } from '../ids.js';
 import type { Instrument } from '../instruments/instrument.js';
@@ -487,7 +487,7 @@ export class TradingEngine {
       value = value.plus(qtyOf(inst, opening - counted).times(priceOf(inst, limitTicks)));
     }
     const lev = this.deps.leverageOf(account, inst);
-    const need = round8(value.div(lev).plus(value.times(inst.takerFee)));
+    const need = round8(div(value, lev).plus(value.times(inst.takerFee)));
     const avail = this.coin(account, inst.settleCoin).available;
     if (avail.lt(need)) {
       throw errors.insufficientAvailable(
@@ -880,15 +880,15 @@ export class TradingEngine {
       closed = left.lt(pos.size) ? left : pos.size;
       const entryPart = closed.eq(pos.size)
         ? pos.entryValue
-        : round8(pos.entryValue.times(closed).div(pos.size));
+        : round8(div(pos.entryValue.times(closed), pos.size));
       const exitPart = closed.times(price);
       pnl = direction(pos) === 1 ? exitPart.minus(entryPart) : entryPart.minus(exitPart);
       if (pnlFloor !== undefined && pnl.lt(pnlFloor)) pnl = pnlFloor;
       // Closed PnL carries this fill's fee share for the closed size and the opening fees of it.
-      closeFee = closed.eq(qty) ? fee : round8(fee.times(closed).div(qty));
+      closeFee = closed.eq(qty) ? fee : round8(div(fee.times(closed), qty));
       const openFeePart = closed.eq(pos.size)
         ? pos.entryFees
-        : round8(pos.entryFees.times(closed).div(pos.size));
+        : round8(div(pos.entryFees.times(closed), pos.size));
       pos.size = pos.size.minus(closed);
       pos.entryValue = pos.entryValue.minus(entryPart);
       pos.entryFees = pos.entryFees.minus(openFeePart);
@@ -987,8 +987,8 @@ export class TradingEngine {
     rec.closedSize = rec.closedSize.plus(closed);
     rec.cumEntryValue = rec.cumEntryValue.plus(entryPart);
     rec.cumExitValue = rec.cumExitValue.plus(exitPart);
-    rec.avgEntryPrice = round8(rec.cumEntryValue.div(rec.closedSize));
-    rec.avgExitPrice = round8(rec.cumExitValue.div(rec.closedSize));
+    rec.avgEntryPrice = round8(div(rec.cumEntryValue, rec.closedSize));
+    rec.avgExitPrice = round8(div(rec.cumExitValue, rec.closedSize));
     rec.closedPnl = rec.closedPnl.plus(pnl).minus(fee);
     rec.fillCount += 1;
     rec.updatedTime = now;
@@ -1144,7 +1144,7 @@ export class TradingEngine {
           const lev = this.deps.leverageOf(order.account, inst);
           const imOf = (steps: number, p: BigT) => {
             const v = qtyOf(inst, openingSteps(order, steps, pos)).times(p);
-            return v.div(lev).plus(v.times(inst.takerFee));
+            return div(v, lev).plus(v.times(inst.takerFee));
           };
           const extra = round8(imOf(newLeaves, newPrice).minus(imOf(order.leavesSteps, order.price)));
           const avail = this.coin(order.account, inst.settleCoin).available;

@@ -7,6 +7,7 @@
 import type { Account } from '../accounts/account.js';
 import {
   Big,
+  div,
   fromInt,
   hasDigitsBeyond,
   isNegative,
@@ -127,14 +128,14 @@ function figures(pos: Position): PositionFigures {
   )
     return m;
   const flat = isZero(pos.size);
-  const avg = flat ? ZERO : pos.entryValue.div(pos.size);
+  const avg = flat ? ZERO : div(pos.entryValue, pos.size);
   const f: PositionFigures = {
     entryValue: pos.entryValue,
     size: pos.size,
     leverage: pos.leverage,
     side: pos.side,
     avg: flat ? ZERO : round8(avg),
-    im: round8(pos.entryValue.div(pos.leverage)),
+    im: round8(div(pos.entryValue, pos.leverage)),
     mm: round8(pos.entryValue.times(MAINTENANCE_RATE)),
     liq: undefined,
     bust: undefined,
@@ -248,7 +249,7 @@ export function orderIM(order: Order, pos: Position | undefined, leverage: BigT)
   const steps = openingSteps(order, order.leavesSteps, pos);
   if (steps === 0) return ZERO;
   const value = qtyOf(order.instrument, steps).times(order.price);
-  return round8(value.div(leverage).plus(value.times(order.instrument.takerFee)));
+  return round8(div(value, leverage).plus(value.times(order.instrument.takerFee)));
 }
 
 export interface CoinState {

@@ -8,6 +8,7 @@
 import type { Account } from '../accounts/account.js';
 import {
   Big,
+  div,
   fixed,
   hasDigitsBeyond,
   isNegative,
@@ -258,7 +259,7 @@ export function divRound(x: BigT, y: BigT, dp: number): BigT {
   const saved = Big.DP;
   Big.DP = dp;
   try {
-    return x.div(y);
+    return div(x, y);
   } finally {
     Big.DP = saved;
   }
