@@ -153,6 +153,7 @@ describe('bybit-mock serve', () => {
         'X-BAPI-SIGN': 'deadbeef',
       },
     });
+    await fetch(`${restUrl}/__admin/health`);
     await new Promise((r) => setTimeout(r, 200));
     // Every line on stdout is JSON (a container's log collector parses them all).
     const lines = out
@@ -164,6 +165,9 @@ describe('bybit-mock serve', () => {
     expect(time).toMatchObject({ method: 'GET', status: 200, msg: 'request' });
     expect(typeof time!.latencyMs).toBe('number');
     expect(lines.filter((l) => l.path === '/v5/market/time')).toHaveLength(1);
+    // The signed request names its account; an admin request its full path.
+    expect(lines.find((l) => l.path === '/v5/account/wallet-balance')).toMatchObject({ msg: 'request' });
+    expect(lines.find((l) => l.path === '/__admin/health')).toMatchObject({ method: 'GET', status: 200 });
     expect(out).not.toContain('deadbeef');
     expect(out).not.toContain('mock-api-secret');
   });
