@@ -41,6 +41,21 @@ const px = (inst: Instrument, p: BigT | undefined) =>
   p === undefined || p === ZERO ? zeroFixed(inst.priceDp) : fixed(p, inst.priceDp);
 const qx = (inst: Instrument, q: BigT) => (q === ZERO ? zeroFixed(inst.qtyDp) : fixed(q, inst.qtyDp));
 
+/**
+ * A millisecond timestamp as text, remembering the last one: orders, fills and positions of the
+ * same instant print the same time several times per update, and a 13-digit number is printed
+ * through the slow double-to-text path.
+ */
+let lastMs = Number.NaN;
+let lastMsText = '';
+function msText(ms: number): string {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastMsText = String(ms);
+  }
+  return lastMsText;
+}
+
 export function orderView(o: Order) {
   const inst = o.instrument;
   const spot = o.category === 'spot';
@@ -94,8 +109,8 @@ export function orderView(o: Order) {
     slLimitPrice: '',
     slippageToleranceType: 'UNKNOWN',
     slippageTolerance: '0',
-    createdTime: String(o.createdTime),
-    updatedTime: String(o.updatedTime),
+    createdTime: msText(o.createdTime),
+    updatedTime: msText(o.updatedTime),
   };
   const row: typeof base & { createType?: string; tpslMode?: '' | 'Full' } = base;
   if (!spot) {
@@ -119,7 +134,7 @@ export function executionView(e: Execution) {
     orderId: o ? o.orderId : '',
     stopOrderType: o && o.stopOrderType !== '' ? o.stopOrderType : 'UNKNOWN',
     leavesQty: qx(inst, e.leavesQty),
-    execTime: String(e.execTime),
+    execTime: msText(e.execTime),
     feeCurrency: spot ? e.feeCoin : '',
     isMaker: e.isMaker,
     execFee: plain(e.execFee),
@@ -219,8 +234,8 @@ function positionFields(pos: Position, mark: BigT, leverage: BigT) {
     isReduceOnly: false,
     mmrSysUpdatedTime: '',
     leverageSysUpdatedTime: '',
-    createdTime: String(pos.createdTime),
-    updatedTime: String(pos.updatedTime),
+    createdTime: msText(pos.createdTime),
+    updatedTime: msText(pos.updatedTime),
   };
 }
 
@@ -230,14 +245,14 @@ export function closedPnlView(c: ClosedPnl) {
     symbol: inst.symbol,
     orderType: c.orderType,
     leverage: plain(c.leverage),
-    updatedTime: String(c.updatedTime),
+    updatedTime: msText(c.updatedTime),
     side: c.side,
     orderId: c.orderId,
     closedPnl: plainRounded(c.closedPnl, 8),
     avgEntryPrice: plain(c.avgEntryPrice),
     qty: qx(inst, c.qty),
     cumEntryValue: plain(c.cumEntryValue),
-    createdTime: String(c.createdTime),
+    createdTime: msText(c.createdTime),
     orderPrice: px(inst, c.orderPrice),
     closedSize: qx(inst, c.closedSize),
     avgExitPrice: plain(c.avgExitPrice),
