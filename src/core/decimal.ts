@@ -70,7 +70,11 @@ export function decimalsOf(step: Big | string): number {
 
 /** True when value is a whole multiple of step. */
 export function isMultipleOf(value: Big, step: Big): boolean {
-  return step.gt(ZERO) && value.mod(step).eq(ZERO);
+  if (!isPositive(step)) return false;
+  // A power-of-ten step (0.001, 1, 10): no digit of value below the step's place. Every order's
+  // size and price are checked, and mod is a division.
+  if (step.c.length === 1 && step.c[0] === 1) return isZero(value) || !hasDigitsBeyond(value, -step.e);
+  return isZero(value.mod(step));
 }
 
 /** Rounds value down to a multiple of step. */

@@ -274,3 +274,15 @@ test('div equals big.js div for powers of ten (shifted) and anything else, at an
     Big.DP = saved;
   }
 });
+
+test('isMultipleOf agrees with mod for power-of-ten steps (read off the digits) and others', () => {
+  const steps = ['0.001', '0.1', '1', '10', '1000', '0.00000001', '0.5', '0.25', '3', '0', '-0.1'];
+  for (const text of [...sampleDecimals(), '20', '1000', '25', '0.0', '-30']) {
+    for (const st of steps) {
+      const v = Big(text);
+      const step = Big(st);
+      const expected = step.gt(Big('0')) && v.mod(step).eq(Big('0'));
+      expect(isMultipleOf(v, step), `${text} on ${st}`).toBe(expected);
+    }
+  }
+});
