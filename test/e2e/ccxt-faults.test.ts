@@ -3,20 +3,13 @@
  * NetworkError, a scripted 10016 as ccxt's mapped error. @see docs/faults.md
  */
 import ccxt from 'ccxt';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import type { RunningExchange } from '../../src/runtime/start-exchange.js';
 import { ccxtBybit } from '../support/clients.js';
-import { manualScenarioYaml, startTestExchange } from '../support/server.js';
+import { manualScenarioYaml, useTestExchange } from '../support/server.js';
 
 let ex: RunningExchange;
-
-beforeAll(async () => {
-  ex = await startTestExchange({ scenario: { yaml: manualScenarioYaml(), name: 'ccxt-faults' } });
-});
-
-afterAll(async () => {
-  await ex?.close();
-});
+useTestExchange({ scenario: { yaml: manualScenarioYaml(), name: 'ccxt-faults' } }, (e) => (ex = e));
 
 const addFault = (body: unknown) =>
   fetch(`${ex.adminUrl}/faults`, { method: 'POST', body: JSON.stringify(body) });

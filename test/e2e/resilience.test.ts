@@ -27,24 +27,14 @@ import {
   within,
   type MockWebsocketClient,
 } from '../support/clients.js';
-import { DEFAULT_KEY, DEFAULT_SECRET, startTestExchange } from '../support/server.js';
-
-// Events, replies and admin bodies are read field by field.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
+import { DEFAULT_KEY, DEFAULT_SECRET, useTestExchange } from '../support/server.js';
+import type { Json } from '../support/ws.js';
 
 const LINEAR = 'BTC/USDT:USDT';
 const WAIT_MS = 3000;
 
 let ex: RunningExchange;
-
-beforeAll(async () => {
-  ex = await startTestExchange({ scenario: { yaml: realClockScenarioYaml('100ms'), name: 'resilience' } });
-});
-
-afterAll(async () => {
-  await ex?.close();
-});
+useTestExchange({ scenario: { yaml: realClockScenarioYaml('100ms'), name: 'resilience' } }, (e) => (ex = e));
 
 // Each test starts from the scenario's limits, no faults, no skew.
 beforeEach(async () => {

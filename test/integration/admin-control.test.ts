@@ -5,7 +5,7 @@
  * admin change pushes.
  * @see ../../docs/admin-api.md, ../../docs/engine.md
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { beforeEach, describe, expect, test } from 'vitest';
 import type { ManualClock } from '../../src/core/clock.js';
 import type { RunningExchange } from '../../src/runtime/start-exchange.js';
 import {
@@ -18,21 +18,13 @@ import {
   manualScenarioYaml,
   postSigned,
   startTestExchange,
+  useTestExchange,
 } from '../support/server.js';
 import { openAuthed, type Json, type WsClient } from '../support/ws.js';
 
 let ex: RunningExchange;
-
-beforeAll(async () => {
-  ex = await startTestExchange({ scenario: { yaml: manualScenarioYaml(), name: 'admin-control' } });
-});
-
-afterAll(async () => {
-  await ex?.close();
-});
-
-beforeEach(() => {
-  ex.reset();
+useTestExchange({ scenario: { yaml: manualScenarioYaml(), name: 'admin-control' } }, (e) => (ex = e), {
+  resetEach: true,
 });
 
 // ---- helpers ----------------------------------------------------------------------------------------

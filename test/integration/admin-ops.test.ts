@@ -2,7 +2,7 @@
  * Admin routes about traffic: the request journal, WebSocket connections, custom private events
  * and the admin token. @see docs/admin-api.md
  */
-import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import type { RunningExchange } from '../../src/runtime/start-exchange.js';
 import {
   adminRequest,
@@ -12,21 +12,13 @@ import {
   manualScenarioYaml,
   postSigned,
   startTestExchange,
+  useTestExchange,
 } from '../support/server.js';
 import { WsClient, openAuthed, type Json } from '../support/ws.js';
 
 let ex: RunningExchange;
-
-beforeAll(async () => {
-  ex = await startTestExchange({ scenario: { yaml: manualScenarioYaml(), name: 'admin-ops' } });
-});
-
-afterAll(async () => {
-  await ex?.close();
-});
-
-beforeEach(() => {
-  ex.reset();
+useTestExchange({ scenario: { yaml: manualScenarioYaml(), name: 'admin-ops' } }, (e) => (ex = e), {
+  resetEach: true,
 });
 
 const admin = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>

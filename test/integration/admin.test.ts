@@ -1,7 +1,7 @@
 /**
  * The admin API over real HTTP: health, state, reset and its JSON errors.
  */
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import type { ManualClock } from '../../src/core/clock.js';
 import { readPackageVersion, type RunningExchange } from '../../src/runtime/start-exchange.js';
 import {
@@ -12,22 +12,12 @@ import {
   getSigned,
   manualScenarioYaml,
   postSigned,
-  startTestExchange,
+  useTestExchange,
 } from '../support/server.js';
-
-// Wire bodies are asserted field by field; `any` keeps those assertions readable.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
+import type { Json } from '../support/ws.js';
 
 let ex: RunningExchange;
-
-beforeAll(async () => {
-  ex = await startTestExchange({ scenario: { yaml: manualScenarioYaml(), name: 'admin-manual' } });
-});
-
-afterAll(async () => {
-  await ex?.close();
-});
+useTestExchange({ scenario: { yaml: manualScenarioYaml(), name: 'admin-manual' } }, (e) => (ex = e));
 
 const SET_LEVERAGE = '/v5/position/set-leverage';
 

@@ -5,22 +5,15 @@
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import type { RunningExchange } from '../../src/runtime/start-exchange.js';
-import { getPublic, manualScenarioYaml, postSigned, startTestExchange } from '../support/server.js';
+import { getPublic, manualScenarioYaml, postSigned, useTestExchange } from '../support/server.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = join(ROOT, 'bin', 'bybit-mock.js');
 
 let ex: RunningExchange;
-
-beforeAll(async () => {
-  ex = await startTestExchange({ scenario: { yaml: manualScenarioYaml(), name: 'cli-admin' } });
-});
-
-afterAll(async () => {
-  await ex?.close();
-});
+useTestExchange({ scenario: { yaml: manualScenarioYaml(), name: 'cli-admin' } }, (e) => (ex = e));
 
 function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {

@@ -7,10 +7,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { ManualClock } from '../../src/core/clock.js';
 import type { RunningExchange } from '../../src/runtime/start-exchange.js';
 import { MANUAL_CLOCK_START, getPublic, manualScenarioYaml, startTestExchange } from '../support/server.js';
-
-// Wire bodies are asserted field by field; `any` keeps those assertions readable.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
+import type { Json } from '../support/ws.js';
 
 let a: RunningExchange;
 let b: RunningExchange;

@@ -5,7 +5,7 @@
  * `expires` and /v5/trade timestamps by its own (skewed) time.
  * @see src/core/faults/faults.ts, src/http/app.ts, src/ws/hub.ts
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { ManualClock } from '../../src/core/clock.js';
 import type { RunningExchange } from '../../src/runtime/start-exchange.js';
 import {
@@ -14,24 +14,15 @@ import {
   getSigned,
   manualScenarioYaml,
   postSigned,
-  startTestExchange,
   adminRequest,
   type Reply,
+  useTestExchange,
 } from '../support/server.js';
 import { WsClient, authFrame, openAuthed, type Json } from '../support/ws.js';
 
 let ex: RunningExchange;
-
-beforeAll(async () => {
-  ex = await startTestExchange({ scenario: { yaml: manualScenarioYaml(), name: 'faults-network' } });
-});
-
-afterAll(async () => {
-  await ex?.close();
-});
-
-beforeEach(() => {
-  ex.reset();
+useTestExchange({ scenario: { yaml: manualScenarioYaml(), name: 'faults-network' } }, (e) => (ex = e), {
+  resetEach: true,
 });
 
 const admin = (method: string, path: string, body?: unknown) => adminRequest(ex, method, path, body);

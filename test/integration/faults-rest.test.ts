@@ -2,7 +2,7 @@
  * REST faults: latency, errors, hang, reset, empty and malformed replies, lost replies; seeded
  * probability, times and duration. @see docs/faults.md
  */
-import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import type { ManualClock } from '../../src/core/clock.js';
 import type { RunningExchange } from '../../src/runtime/start-exchange.js';
 import {
@@ -10,24 +10,13 @@ import {
   getSigned,
   manualScenarioYaml,
   postSigned,
-  startTestExchange,
+  useTestExchange,
 } from '../support/server.js';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
+import type { Json } from '../support/ws.js';
 
 let ex: RunningExchange;
-
-beforeAll(async () => {
-  ex = await startTestExchange({ scenario: { yaml: manualScenarioYaml(), name: 'faults-rest' } });
-});
-
-afterAll(async () => {
-  await ex?.close();
-});
-
-beforeEach(() => {
-  ex.reset();
+useTestExchange({ scenario: { yaml: manualScenarioYaml(), name: 'faults-rest' } }, (e) => (ex = e), {
+  resetEach: true,
 });
 
 const admin = (method: string, path: string, body?: unknown) => adminRequest(ex, method, path, body);

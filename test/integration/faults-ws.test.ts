@@ -5,7 +5,7 @@
  * upgrade); targeting by stream, topic glob, op glob and account; seeded probability, times and
  * `for`; admin validation and reset. @see src/core/faults/faults.ts, src/ws/hub.ts
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { beforeEach, describe, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
 import type { ManualClock } from '../../src/core/clock.js';
 import type { RunningExchange } from '../../src/runtime/start-exchange.js';
@@ -15,6 +15,7 @@ import {
   manualScenarioYaml,
   postSigned,
   startTestExchange,
+  useTestExchange,
 } from '../support/server.js';
 import { WAIT_MS, WsClient, authFrame, openAuthed, type Json } from '../support/ws.js';
 
@@ -26,14 +27,7 @@ const YAML = manualScenarioYaml(
 const BOOK = 'orderbook.50.BTCUSDT';
 
 let ex: RunningExchange;
-
-beforeAll(async () => {
-  ex = await startTestExchange({ scenario: { yaml: YAML, name: 'faults-ws' } });
-});
-
-afterAll(async () => {
-  await ex?.close();
-});
+useTestExchange({ scenario: { yaml: YAML, name: 'faults-ws' } }, (e) => (ex = e));
 
 // Every test starts from the scenario: no faults, clock at its start, old sockets closed.
 beforeEach(() => {

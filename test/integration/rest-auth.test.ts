@@ -3,7 +3,7 @@
  * @see ../shared/reference/bybit-v5-facts.md §2.3, §3
  */
 import { request } from 'node:http';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { hmacHex, restPreSign, wsPreSign } from '../../src/auth/signing.js';
 import type { ManualClock } from '../../src/core/clock.js';
 import type { RunningExchange } from '../../src/runtime/start-exchange.js';
@@ -16,19 +16,12 @@ import {
   getSigned,
   manualScenarioYaml,
   postSigned,
-  startTestExchange,
   type Reply,
+  useTestExchange,
 } from '../support/server.js';
 
 let ex: RunningExchange;
-
-beforeAll(async () => {
-  ex = await startTestExchange({ scenario: { yaml: manualScenarioYaml(), name: 'auth-manual' } });
-});
-
-afterAll(async () => {
-  await ex?.close();
-});
+useTestExchange({ scenario: { yaml: manualScenarioYaml(), name: 'auth-manual' } }, (e) => (ex = e));
 
 const WALLET = '/v5/account/wallet-balance';
 const WALLET_QUERY = 'accountType=UNIFIED';

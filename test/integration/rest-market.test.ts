@@ -6,11 +6,8 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { RunningExchange } from '../../src/runtime/start-exchange.js';
 import { MANUAL_CLOCK_START, getPublic, manualScenarioYaml, startTestExchange } from '../support/server.js';
+import type { Json } from '../support/ws.js';
 import { expectParamError } from '../support/envelope.js';
-
-// Wire bodies are asserted field by field; `any` keeps those assertions readable.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
 
 let live: RunningExchange;
 let manual: RunningExchange;

@@ -18,11 +18,8 @@ import {
   startTestExchange,
   type Reply,
 } from '../support/server.js';
+import type { Json } from '../support/ws.js';
 import { expectParamError } from '../support/envelope.js';
-
-// Wire bodies are asserted field by field; `any` keeps those assertions readable.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
 
 let ex: RunningExchange;
 

@@ -4,7 +4,7 @@
  * events, on REST and on /v5/trade; matching; the admin rule routes; and reset.
  * @see ../../src/core/rules/rules.ts, ../../src/admin/admin-ops.ts
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { ManualClock } from '../../src/core/clock.js';
 import type { RunningExchange } from '../../src/runtime/start-exchange.js';
 import {
@@ -19,21 +19,13 @@ import {
   postSigned,
   startTestExchange,
   type Reply,
+  useTestExchange,
 } from '../support/server.js';
 import { openAuthed, type Json, type WsClient } from '../support/ws.js';
 
 let ex: RunningExchange;
-
-beforeAll(async () => {
-  ex = await startTestExchange({ scenario: { yaml: manualScenarioYaml(), name: 'rules' } });
-});
-
-afterAll(async () => {
-  await ex?.close();
-});
-
-beforeEach(() => {
-  ex.reset();
+useTestExchange({ scenario: { yaml: manualScenarioYaml(), name: 'rules' } }, (e) => (ex = e), {
+  resetEach: true,
 });
 
 // ---- helpers ----------------------------------------------------------------------------------------

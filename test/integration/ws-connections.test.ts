@@ -4,24 +4,15 @@
  * admin reset; malformed frames answered without closing.
  * @see ../shared/reference/bybit-v5-facts.md §8.1, §8.3, §8.4; docs/websocket.md "Connections"
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { ManualClock } from '../../src/core/clock.js';
 import type { RunningExchange } from '../../src/runtime/start-exchange.js';
-import { manualScenarioYaml, postSigned, startTestExchange } from '../support/server.js';
+import { manualScenarioYaml, postSigned, useTestExchange } from '../support/server.js';
 import { WAIT_MS, WsClient, authFrame, openAuthed, type Json } from '../support/ws.js';
 
 let ex: RunningExchange;
-
-beforeAll(async () => {
-  ex = await startTestExchange({ scenario: { yaml: manualScenarioYaml(), name: 'ws-connections' } });
-});
-
-afterAll(async () => {
-  await ex?.close();
-});
-
-beforeEach(() => {
-  ex.reset();
+useTestExchange({ scenario: { yaml: manualScenarioYaml(), name: 'ws-connections' } }, (e) => (ex = e), {
+  resetEach: true,
 });
 
 const MIN = 60_000;

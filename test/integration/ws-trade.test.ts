@@ -5,7 +5,7 @@
  * @see ../shared/reference/bybit-v5-facts.md §4.4, §5.2, §8.3, §8.4, §8.8;
  *      ../shared/reference/client-call-patterns.md §4.4, §6.3
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { ManualClock } from '../../src/core/clock.js';
 import type { RunningExchange } from '../../src/runtime/start-exchange.js';
 import {
@@ -16,22 +16,13 @@ import {
   getSigned,
   manualScenarioYaml,
   postSigned,
-  startTestExchange,
+  useTestExchange,
 } from '../support/server.js';
 import { WsClient, authFrame, openAuthed, wsSign, type Json } from '../support/ws.js';
 
 let ex: RunningExchange;
-
-beforeAll(async () => {
-  ex = await startTestExchange({ scenario: { yaml: manualScenarioYaml(), name: 'ws-trade' } });
-});
-
-afterAll(async () => {
-  await ex?.close();
-});
-
-beforeEach(() => {
-  ex.reset();
+useTestExchange({ scenario: { yaml: manualScenarioYaml(), name: 'ws-trade' } }, (e) => (ex = e), {
+  resetEach: true,
 });
 
 const CONN_ID = /^[0-9a-v]{20}-[0-9a-v]{5}$/;

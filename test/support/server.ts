@@ -3,6 +3,7 @@
  * the built-in one, or YAML text), and signs requests as a Bybit client does.
  */
 import { pino } from 'pino';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { hmacHex } from '../../src/auth/signing.js';
 import { startExchange, type RunningExchange, type StartOptions } from '../../src/runtime/start-exchange.js';
 
@@ -13,6 +14,26 @@ export const READONLY_SECRET = 'mock-readonly-secret';
 
 export async function startTestExchange(opts: StartOptions = {}): Promise<RunningExchange> {
   return startExchange({ host: '127.0.0.1', port: 0, logger: pino({ level: 'silent' }), ...opts });
+}
+
+/**
+ * One daemon for the whole test file: started before the first test (handed to `set`), closed
+ * after the last, and with `resetEach` reset to its scenario before every test.
+ */
+export function useTestExchange(
+  opts: StartOptions,
+  set: (ex: RunningExchange) => void,
+  { resetEach = false }: { resetEach?: boolean } = {},
+): void {
+  let ex: RunningExchange | undefined;
+  beforeAll(async () => {
+    ex = await startTestExchange(opts);
+    set(ex);
+  });
+  afterAll(async () => {
+    await ex?.close();
+  });
+  if (resetEach) beforeEach(() => ex!.reset());
 }
 
 export interface SignedOptions {
