@@ -23,7 +23,7 @@ export const ONE = Big('1');
  * computes whenever it needs no more than Big.DP decimals (otherwise big.js divides and rounds).
  */
 export function div(x: Big, y: Big): Big {
-  if (y.c.length === 1 && y.c[0] === 1 && x.c[0] !== 0) {
+  if (isPowerOfTen(y) && x.c[0] !== 0) {
     const q = new Big(x);
     q.e -= y.e;
     if (y.s < 0) q.s = -q.s;
@@ -31,6 +31,15 @@ export function div(x: Big, y: Big): Big {
   }
   return x.div(y);
 }
+
+/** x is +-10^k (1, 10, 0.001, ...): its only digit is a 1. */
+export const isPowerOfTen = (x: Big): boolean => x.c.length === 1 && x.c[0] === 1;
+
+/** a + b, giving back the other operand itself when one is zero (no new Big). */
+export const sum = (a: Big, b: Big): Big => (isZero(b) ? a : isZero(a) ? b : a.plus(b));
+
+/** a - b, giving back a itself when b is zero (no new Big). */
+export const difference = (a: Big, b: Big): Big => (isZero(b) ? a : a.minus(b));
 
 /** x == 0 (either sign of zero), as x.eq(ZERO). */
 export const isZero = (x: Big): boolean => x.c[0] === 0;
@@ -73,7 +82,7 @@ export function isMultipleOf(value: Big, step: Big): boolean {
   if (!isPositive(step)) return false;
   // A power-of-ten step (0.001, 1, 10): no digit of value below the step's place. Every order's
   // size and price are checked, and mod is a division.
-  if (step.c.length === 1 && step.c[0] === 1) return isZero(value) || !hasDigitsBeyond(value, -step.e);
+  if (isPowerOfTen(step)) return isZero(value) || !hasDigitsBeyond(value, -step.e);
   return isZero(value.mod(step));
 }
 
@@ -135,7 +144,7 @@ function format(value: Big, dp: number): string {
 export function fixed(value: Big, dp: number): string {
   // Values with more decimals than asked for need big.js's rounding (half up); the rest (every
   // price and size on its instrument's grid) are padded without a rounded copy.
-  return value.c.length - value.e - 1 > dp ? value.toFixed(dp) : format(value, dp);
+  return hasDigitsBeyond(value, dp) ? value.toFixed(dp) : format(value, dp);
 }
 
 /** Formats with no trailing zeros (Bybit's style for balances and PnL): value.toFixed(). */
@@ -145,7 +154,7 @@ export function plain(value: Big): string {
 
 /** plain(value.round(dp, half up)) without the rounded copy when there is nothing to round. */
 export function plainRounded(value: Big, dp: number): string {
-  return value.c.length - value.e - 1 > dp ? format(value.round(dp, Big.roundHalfUp), 0) : format(value, 0);
+  return format(hasDigitsBeyond(value, dp) ? value.round(dp, Big.roundHalfUp) : value, 0);
 }
 
 /**
@@ -191,15 +200,9 @@ export function stepsOf(qty: Big | string, step: Big): number {
   return Number(q.div(step).round(0, Big.roundHalfUp).toFixed(0));
 }
 
-/** True when step is exactly 10^-dp (0.01 for dp 2). Memoised per step instance. */
-const powerOfTenSteps = new WeakMap<Big, boolean>();
+/** True when step is exactly 10^-dp (0.01 for dp 2). */
 export function isPowerOfTenStep(step: Big, dp: number): boolean {
-  let known = powerOfTenSteps.get(step);
-  if (known === undefined) {
-    known = step.eq(Big('1').div(Big('10').pow(dp)));
-    powerOfTenSteps.set(step, known);
-  }
-  return known;
+  return step.s > 0 && isPowerOfTen(step) && step.e === -dp;
 }
 
 /**

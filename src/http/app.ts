@@ -74,8 +74,8 @@ export type RequestListener = (req: IncomingMessage, res: ServerResponse) => voi
 export function createHttpApp(deps: HttpDeps): RequestListener {
   const routes = new Map<string, RouteDef>();
   for (const r of V5_ROUTES) routes.set(`${r.method} ${r.path}`, r);
-  const app = expressApp(deps);
   const requestLog = requestLogger(deps);
+  const app = expressApp(deps, requestLog);
   return (req, res) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -120,9 +120,8 @@ function logRequest(
 }
 
 /** The admin API (mounted by the composition root) and the answer to unknown paths. */
-function expressApp(deps: HttpDeps): Express {
+function expressApp(deps: HttpDeps, requestLog: Logger): Express {
   const app = express();
-  const requestLog = requestLogger(deps);
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', false);

@@ -2,6 +2,7 @@ import { expect, test } from 'vitest';
 import {
   Big,
   decimalsOf,
+  difference,
   div,
   fixed,
   floatToStep,
@@ -11,6 +12,7 @@ import {
   hasDigitsBeyond,
   isMultipleOf,
   isNegative,
+  isPowerOfTenStep,
   isPositive,
   isZero,
   parseDecimal,
@@ -18,6 +20,7 @@ import {
   plainRounded,
   roundToStep,
   stepsOf,
+  sum,
   unitsOf,
 } from '../../src/core/decimal.js';
 
@@ -285,4 +288,19 @@ test('isMultipleOf agrees with mod for power-of-ten steps (read off the digits) 
       expect(isMultipleOf(v, step), `${text} on ${st}`).toBe(expected);
     }
   }
+});
+
+test('isPowerOfTenStep, sum and difference', () => {
+  expect(isPowerOfTenStep(Big('0.01'), 2)).toBe(true);
+  expect(isPowerOfTenStep(Big('1'), 0)).toBe(true);
+  expect(isPowerOfTenStep(Big('0.01'), 3)).toBe(false);
+  expect(isPowerOfTenStep(Big('0.05'), 2)).toBe(false);
+  expect(isPowerOfTenStep(Big('-0.01'), 2)).toBe(false);
+  // A zero operand gives the other one back as it is (the wallet view's reuse depends on it).
+  const a = Big('12.5');
+  expect(sum(a, Big('0'))).toBe(a);
+  expect(sum(Big('0'), a)).toBe(a);
+  expect(difference(a, Big('0'))).toBe(a);
+  expect(sum(a, Big('-2.5')).toFixed()).toBe('10');
+  expect(difference(a, Big('2.5')).toFixed()).toBe('10');
 });

@@ -7,6 +7,7 @@
 import type { Account } from '../accounts/account.js';
 import {
   Big,
+  difference,
   div,
   fromInt,
   hasDigitsBeyond,
@@ -15,6 +16,7 @@ import {
   isPowerOfTenStep,
   isZero,
   ONE,
+  sum,
   unitsOf,
   ZERO,
   type Big as BigT,
@@ -276,16 +278,19 @@ export function coinState(
   let pim = ZERO;
   let pmm = ZERO;
   let oim = ZERO;
+  // sum and difference give an operand back as it is when the other is zero: a coin with no
+  // positions, orders or locks keeps the very same Bigs from one call to the next, which is what
+  // lets the wallet view reuse its row for that coin.
   for (const pos of account.positions.values()) {
     if (pos.instrument.settleCoin !== coin || isZero(pos.size)) continue;
-    upl = add(upl, unrealisedPnl(pos, markOf(pos.instrument)));
-    pim = add(pim, positionIM(pos));
-    pmm = add(pmm, positionMM(pos));
+    upl = sum(upl, unrealisedPnl(pos, markOf(pos.instrument)));
+    pim = sum(pim, positionIM(pos));
+    pmm = sum(pmm, positionMM(pos));
   }
   for (const order of account.openOrders.values()) {
     if (order.category !== 'linear' || order.instrument.settleCoin !== coin) continue;
     const pos = account.positions.get(`${order.instrument.symbol}:${order.positionIdx}`);
-    oim = add(oim, orderIM(order, pos, leverageOf(order.instrument)));
+    oim = sum(oim, orderIM(order, pos, leverageOf(order.instrument)));
   }
   const locked = account.lockedOf(coin);
   const loss = isNegative(upl) ? upl : ZERO;
@@ -297,12 +302,6 @@ export function coinState(
     orderIM: oim,
     locked,
     cumRealised: account.cumRealised.get(coin) ?? ZERO,
-    available: sub(sub(sub(add(wallet, loss), pim), oim), locked),
+    available: difference(difference(difference(sum(wallet, loss), pim), oim), locked),
   };
 }
-
-// Sums that leave an operand as it is when the other is the shared ZERO: a coin with no
-// positions, orders or locks keeps the very same Bigs from one call to the next, which is what
-// lets the wallet view reuse its row for that coin.
-const add = (a: BigT, b: BigT): BigT => (b === ZERO ? a : a === ZERO ? b : a.plus(b));
-const sub = (a: BigT, b: BigT): BigT => (b === ZERO ? a : a.minus(b));

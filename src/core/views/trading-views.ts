@@ -17,6 +17,7 @@ import {
   ONE,
   plain,
   plainRounded,
+  sum,
   ZERO,
   type Big as BigT,
 } from '../decimal.js';
@@ -284,13 +285,11 @@ function usd(x: BigT): string {
   return plainRounded(x, 8);
 }
 
-/** x + y, x itself when y is zero. */
-const plusOrSame = (x: BigT, y: BigT): BigT => (isZero(y) ? x : x.plus(y));
 /** x * price, x itself for a stablecoin (price exactly ONE). */
 const inUsd = (x: BigT, price: BigT): BigT => (price === ONE ? x : x.times(price));
 
 export function walletCoinView(coin: string, s: CoinState, usdPrice: BigT) {
-  const equity = plusOrSame(s.wallet, s.upl);
+  const equity = sum(s.wallet, s.upl);
   const free = isNegative(s.available) ? ZERO : s.available;
   const equityText = plain(equity);
   const usdEquity = inUsd(equity, usdPrice);
@@ -369,8 +368,8 @@ function coinMemo(account: Account, coin: string, s: CoinState, price: BigT): Co
     row: walletCoinView(coin, s, price),
     usd: {
       wallet: inUsd(s.wallet, price),
-      margin: inUsd(plusOrSame(s.wallet, s.upl), price),
-      im: inUsd(plusOrSame(s.positionIM, s.orderIM), price),
+      margin: inUsd(sum(s.wallet, s.upl), price),
+      im: inUsd(sum(s.positionIM, s.orderIM), price),
       mm: inUsd(s.positionMM, price),
       upl: inUsd(s.upl, price),
     },
@@ -384,13 +383,12 @@ type UsdFigures = CoinMemo['usd'];
 const NO_USD: UsdFigures = { wallet: ZERO, margin: ZERO, im: ZERO, mm: ZERO, upl: ZERO };
 
 function plusUsd(a: UsdFigures, b: UsdFigures): UsdFigures {
-  const add = (x: BigT, y: BigT) => (x === ZERO ? y : y === ZERO ? x : x.plus(y));
   return {
-    wallet: add(a.wallet, b.wallet),
-    margin: add(a.margin, b.margin),
-    im: add(a.im, b.im),
-    mm: add(a.mm, b.mm),
-    upl: add(a.upl, b.upl),
+    wallet: sum(a.wallet, b.wallet),
+    margin: sum(a.margin, b.margin),
+    im: sum(a.im, b.im),
+    mm: sum(a.mm, b.mm),
+    upl: sum(a.upl, b.upl),
   };
 }
 
