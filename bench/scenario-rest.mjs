@@ -258,8 +258,6 @@ export async function benchOrderCreate({ duration, repeats, log }) {
       [
         'bench/servers/private-subscriber.mjs',
         daemon.url.replace('http', 'ws'),
-        KEY,
-        SECRET,
         'order,execution,position,wallet',
       ],
       { ready: /^ready$/m },
