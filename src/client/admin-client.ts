@@ -6,7 +6,7 @@
  * @see docs/admin-api.md, docs/embedding.md
  */
 import type { Exchange } from '../core/exchange.js';
-import type { FaultEffect, NetworkSettings } from '../core/faults/faults.js';
+import type { FaultEffect, FaultSpec, NetworkSettings } from '../core/faults/faults.js';
 import type { Budget, IpUsage, RateLimitConfig, UidUsage } from '../core/limits/rate-limits.js';
 import type { RuleAction, RuleMatch } from '../core/rules/rules.js';
 import type { executionView, positionView } from '../core/views/trading-views.js';
@@ -115,24 +115,11 @@ export interface RuleView {
   source: string;
 }
 
-/** A fault as POST /faults takes it (docs/faults.md). */
-export interface FaultInput {
-  id?: string;
-  /** REST path glob (`/v5/order/*`) or `*`. */
-  path?: string;
-  /** WebSocket stream path or kind. */
-  stream?: string;
-  /** WebSocket data topic glob. */
-  topic?: string;
-  /** WebSocket request op glob. */
-  op?: string;
-  account?: string;
-  effect: FaultEffect;
-  probability?: number;
-  times?: number;
+/** A fault as POST /faults takes it (docs/faults.md): the scenario's spec, `for` as a duration. */
+export type FaultInput = Omit<FaultSpec, 'forMs'> & {
   /** How long it lasts, a duration such as "30s" (or ms). */
   for?: string | number;
-}
+};
 
 /** A fault as the admin API shows it: REST faults have `path`, WebSocket ones `stream`/`topic`/`op`. */
 export interface FaultView {
