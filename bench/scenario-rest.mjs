@@ -1,7 +1,6 @@
 // Scenarios 1, 2 and 7: REST throughput of the daemon against an Express app answering the same
 // bytes at the same routes (and, for reference, Mockoon CLI serving one static route).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -12,6 +11,7 @@ import {
   cpuMicros,
   http,
   percentile,
+  rawConnection,
   signedHeaders,
   sleep,
   startProcess,
@@ -161,51 +161,60 @@ export async function cannon(url, o) {
  * Open-loop load at a fixed rate over up to `connections` keep-alive connections: request k is
  * issued at start + k / rate whatever the answers before it (so a server that falls behind gets
  * a queue, as with real clients, instead of a slower sender). autocannon's own rate limit sends
- * each second's quota in one burst, which measures the burst, not the server.
+ * each second's quota in one burst, which measures the burst, not the server. The connections
+ * are bare sockets (rawConnection): node:http's client added its own pauses to the tail.
  */
 export async function paced(url, { rate, seconds, connections = 50, path, method = 'GET', body }) {
-  const agent = new Agent({ keepAlive: true, maxSockets: connections });
-  const send = () => {
+  const pool = await Promise.all(Array.from({ length: connections }, () => rawConnection(url)));
+  const send = (conn) => {
     const b = typeof body === 'function' ? body() : body;
-    return http(method, url + path, {
-      agent,
-      body: b,
-      headers: b === undefined ? {} : signedHeaders(KEY, SECRET, b),
-    });
+    return conn.request(method, path, b, b === undefined ? {} : signedHeaders(KEY, SECRET, b));
   };
-  await Promise.all(Array.from({ length: connections }, send)); // open the connections
+  await Promise.all(pool.map(send)); // one request each before the clock starts
   const n = Math.round(rate * seconds);
   const lat = [];
+  const queued = []; // issue times of requests waiting for a free connection
   let errors = 0;
   let next = 0;
   let done = 0;
+  let finish;
+  const finished = new Promise((resolve) => (finish = resolve));
+  // Latency counts from the moment a request is due (queueing for one of the connections
+  // included); how late this loop's 1 ms timer fires is the load generator's jitter, not the
+  // server's, so it is left out.
+  const run = (conn, issued) => {
+    send(conn).then(
+      (r) => {
+        if (r.status !== 200 || !r.text.startsWith('{"retCode":0,')) errors += 1;
+        lat.push(performance.now() - issued);
+        settle(conn);
+      },
+      () => {
+        errors += 1;
+        settle(conn);
+      },
+    );
+  };
+  const settle = (conn) => {
+    if (queued.length > 0) run(conn, queued.shift());
+    else pool.push(conn);
+    if (++done === n) finish();
+  };
   const start = performance.now() + 5;
-  await new Promise((resolve) => {
-    const fire = () => {
-      const now = performance.now();
-      while (next < n && start + (next * 1000) / rate <= now) {
-        next += 1;
-        // Latency counts from the moment the request is issued (queueing for one of the 50
-        // connections included); how late this loop's 1 ms timer fires is the load generator's
-        // jitter, not the server's, so it is left out.
-        const issued = performance.now();
-        send().then(
-          (r) => {
-            if (r.status !== 200 || !r.text.startsWith('{"retCode":0,')) errors += 1;
-            lat.push(performance.now() - issued);
-            if (++done === n) resolve();
-          },
-          () => {
-            errors += 1;
-            if (++done === n) resolve();
-          },
-        );
-      }
-      if (next < n) setTimeout(fire, 1);
-    };
-    fire();
-  });
-  agent.destroy();
+  const fire = () => {
+    const now = performance.now();
+    while (next < n && start + (next * 1000) / rate <= now) {
+      next += 1;
+      const issued = performance.now();
+      const conn = pool.pop();
+      if (conn) run(conn, issued);
+      else queued.push(issued);
+    }
+    if (next < n) setTimeout(fire, 1);
+  };
+  fire();
+  await finished;
+  for (const c of pool) c.close();
   return { rate, p50: percentile(lat, 50), p99: percentile(lat, 99), errors };
 }
 

@@ -12,7 +12,7 @@ import {
   startDaemon,
   startExpressBaseline,
 } from './scenario-rest.mjs';
-import { http, percentile, signedHeaders, sleep, startProcess, summary } from './lib.mjs';
+import { http, percentile, rawConnection, signedHeaders, sleep, startProcess, summary } from './lib.mjs';
 
 const CLIENTS = 100;
 const TOPICS = ['orderbook.50.BTCUSDT', 'publicTrade.BTCUSDT'];
@@ -153,7 +153,7 @@ export async function benchFanout({ duration, repeats, log }) {
  */
 async function orderToFrame(url, count, warmup) {
   const sub = await privateClient(url.replace('http', 'ws'), ['execution']);
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const conn = await rawConnection(url);
   const lat = [];
   try {
     for (let i = 0; i < warmup + count; i++) {
@@ -165,13 +165,8 @@ async function orderToFrame(url, count, warmup) {
           if (topic === 'execution') resolve(performance.now());
         });
       });
-      const answered = http('POST', `${url}/v5/order/create`, {
-        body,
-        headers: signedHeaders(KEY, SECRET, body),
-        agent,
-      });
-      const reply = await answered;
-      if (reply.json?.retCode !== 0) throw new Error(`order refused: ${reply.text}`);
+      const reply = await conn.request('POST', '/v5/order/create', body, signedHeaders(KEY, SECRET, body));
+      if (!reply.text.startsWith('{"retCode":0,')) throw new Error(`order refused: ${reply.text}`);
       let timer;
       const t1 = await Promise.race([
         framed,
@@ -188,7 +183,7 @@ async function orderToFrame(url, count, warmup) {
     }
   } finally {
     sub.close();
-    agent.destroy();
+    conn.close();
   }
   return { p50: percentile(lat, 50), p99: percentile(lat, 99), max: percentile(lat, 100), n: lat.length };
 }
