@@ -17,6 +17,7 @@ import {
   DEFAULT_RECV_WINDOW,
 } from '../auth/signing.js';
 import type { Account } from '../core/accounts/account.js';
+import type { Position } from '../core/trading/model.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { ExchangeError } from '../core/errors.js';
 import type { Exchange } from '../core/exchange.js';
@@ -222,6 +223,7 @@ export class WsHub {
 
   /** Follows the exchange (and its bus) after a reset; open connections are closed (1012). */
   reset(): void {
+    // Pending position and wallet snapshots belong to the old state: attach() drops them.
     for (const c of [...this.conns]) {
       this.flushOut(c);
       c.ws.close(1012, 'service restart: state was reset');
@@ -267,6 +269,8 @@ export class WsHub {
     mode: 'close' | 'terminate';
   }): string[] {
     const closed: string[] = [];
+    // This turn's position and wallet frames go out before the close, as its other frames do.
+    if (this.snapshots.size > 0) this.flushSnapshots();
     for (const c of [...this.conns]) {
       if (f.stream !== undefined && c.kind !== f.stream && PATH_OF[c.kind] !== f.stream) continue;
       if (f.account !== undefined && c.account?.name !== f.account && c.account?.apiKey !== f.account)
@@ -314,6 +318,7 @@ export class WsHub {
     this.topics.clear();
     this.byInstrument.clear();
     this.byAccount.clear();
+    this.snapshots.clear();
     const bus = this.deps.exchange().bus;
     this.detach = [
       bus.on('marketTick', (e) => this.publishMarket(e.key)),
@@ -515,12 +520,19 @@ export class WsHub {
   private readonly pendingOut: Connection[] = [];
   private flushScheduled = false;
   private readonly uncorkAll = (): void => {
+    if (this.snapshots.size > 0) this.flushSnapshots();
     this.flushScheduled = false;
     for (const c of this.pendingOut) this.flushOut(c);
     this.pendingOut.length = 0;
     for (const s of this.corked) s.uncork();
     this.corked.clear();
   };
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(this.uncorkAll);
+  }
 
   /**
    * Writes the connection's waiting text frames as one buffer. Anything else written to the
@@ -566,10 +578,7 @@ export class WsHub {
       this.corked.add(sock);
       sock.cork();
     }
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(this.uncorkAll);
-    }
+    this.scheduleFlush();
     // Text frames of this turn are framed together when it ends (one encode, one write per
     // connection instead of two writes per frame); a Buffer (market data, encoded once for every
     // subscriber) goes through ws after them.
@@ -999,9 +1008,57 @@ export class WsHub {
     }
   }
 
+  /**
+   * Position and wallet rows are snapshots of an account's state, so the updates of one
+   * event-loop turn share one position and one wallet frame, sent when the turn ends with the
+   * state as it is then: a burst of orders costs one wallet render, not one per order. Order and
+   * execution rows go out per update, as they happen. A single update per turn (one REST order,
+   * one WS order) gets the same frames in the same order as before: order, execution, position,
+   * wallet.
+   */
+  private readonly snapshots = new Map<Account, { positions: Set<Position>; wallet: boolean }>();
+
   private publishPrivate(u: TradingUpdate): void {
     const conns = this.byAccount.get(u.account);
     if (!conns || conns.size === 0) return;
+    if (u.positions.length > 0 || u.wallet) {
+      let s = this.snapshots.get(u.account);
+      if (s === undefined) {
+        s = { positions: new Set(), wallet: false };
+        this.snapshots.set(u.account, s);
+        this.scheduleFlush();
+      }
+      for (const p of u.positions) s.positions.add(p);
+      if (u.wallet) s.wallet = true;
+    }
+    if (u.orders.length > 0 || u.executions.length > 0)
+      this.sendPrivate(conns, {
+        account: u.account,
+        orders: u.orders,
+        executions: u.executions,
+        positions: [],
+        wallet: false,
+      });
+  }
+
+  /** Sends the turn's position and wallet frames (see `snapshots`). */
+  private flushSnapshots(): void {
+    const pending = [...this.snapshots];
+    this.snapshots.clear();
+    for (const [account, s] of pending) {
+      const conns = this.byAccount.get(account);
+      if (conns && conns.size > 0)
+        this.sendPrivate(conns, {
+          account,
+          orders: [],
+          executions: [],
+          positions: [...s.positions],
+          wallet: s.wallet,
+        });
+    }
+  }
+
+  private sendPrivate(conns: Set<Connection>, u: TradingUpdate): void {
     let rendered: RenderedUpdate | undefined;
     const now = this.now();
     for (const c of conns) {

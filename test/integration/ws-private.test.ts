@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import type { ManualClock } from '../../src/core/clock.js';
+import { Params } from '../../src/core/params.js';
 import type { RunningExchange } from '../../src/runtime/start-exchange.js';
 import {
   DEFAULT_KEY,
@@ -355,6 +356,33 @@ describe('private feeds', () => {
     expect(frames[0].data[0].orderLinkId).toBe('rest-1');
   });
 
+  test('orders within one event-loop turn: order and execution frames each, one position and one wallet frame with the state after both', async () => {
+    const c = await privateSocket(['order', 'execution', 'position', 'wallet']);
+    const account = ex.exchange.accountByApiKey(DEFAULT_KEY)!;
+    // Two commands in one turn of the event loop (as a burst of requests read together would be).
+    const first = ex.exchange.trading.create(account, new Params(marketBuy({ orderLinkId: 'burst-1' })));
+    const second = ex.exchange.trading.create(
+      account,
+      new Params(marketBuy({ qty: '0.03', orderLinkId: 'burst-2' })),
+    );
+    const frames = topicFrames(await c.sync());
+    expect(frames.map((f) => f.topic)).toEqual([
+      'order',
+      'execution',
+      'order',
+      'execution',
+      'position',
+      'wallet',
+    ]);
+    expect(frames[0].data[0]).toMatchObject({ orderId: first.orderId, orderStatus: 'Filled' });
+    expect(frames[2].data[0]).toMatchObject({ orderId: second.orderId, orderStatus: 'Filled' });
+    // The snapshots show the state after both orders, equal to REST.
+    const { entryPrice, category, ...pos } = frames[4].data[0];
+    expect(category).toBe('linear');
+    expect(pos.size).toBe('0.050');
+    expect({ ...pos, avgPrice: entryPrice }).toEqual(await restPosition());
+    expect(frames[5].data).toEqual([await restWallet()]);
+  });
   test('a WS market order (/v5/trade): the same frames, equal to REST', async () => {
     const c = await privateSocket(ALL_TOPICS);
     const { client: t, reply } = await openAuthed(ex, '/v5/trade');
