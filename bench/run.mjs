@@ -161,6 +161,15 @@ function render(results, checks, o) {
         'info',
         '',
       ]);
+      if (Number.isFinite(r.create.cpuPerReq.subscriber?.median))
+        rows.push([
+          '   private subscriber process CPU per order (us, daemon rounds)',
+          range(r.create.cpuPerReq.subscriber),
+          '',
+          '',
+          'info',
+          '',
+        ]);
     }
     rows.push([
       `   p50 / p99 at ${fmt(r.create.paced.rate)} req/s, open loop, 50 conns (ms)`,

@@ -272,7 +272,7 @@ export async function benchOrderCreate({ duration, repeats, log }) {
       { ready: /^ready$/m },
     );
     const targets = [
-      { name: 'daemon', url: daemon.url, pid: daemon.child.pid },
+      { name: 'daemon', url: daemon.url, pid: daemon.child.pid, sub: true },
       { name: 'baseline', url: baseline.url, pid: baseline.child.pid },
     ];
     // Saturation (closed loop, 50 connections): requests per second, and the server's CPU time
@@ -283,9 +283,14 @@ export async function benchOrderCreate({ duration, repeats, log }) {
       async (t) => {
         await cannon(t.url, { duration: 0.5, requests: orderRequests() });
         const cpu0 = cpuMicros(t.pid);
+        const sub0 = t.sub ? cpuMicros(sub.child.pid) : undefined;
         const r = await cannon(t.url, { duration, requests: orderRequests() });
         const cpu1 = cpuMicros(t.pid);
-        return cpu0 === undefined || cpu1 === undefined ? r : { ...r, cpuPerReq: (cpu1 - cpu0) / r.total };
+        const sub1 = t.sub ? cpuMicros(sub.child.pid) : undefined;
+        if (cpu0 === undefined || cpu1 === undefined) return r;
+        const out = { ...r, cpuPerReq: (cpu1 - cpu0) / r.total };
+        if (sub0 !== undefined && sub1 !== undefined) out.subscriberCpuPerReq = (sub1 - sub0) / r.total;
+        return out;
       },
       log,
     );
@@ -323,6 +328,8 @@ export async function benchOrderCreate({ duration, repeats, log }) {
           : {
               daemon: summary(sat.daemon.map((r) => r.cpuPerReq)),
               baseline: summary(sat.baseline.map((r) => r.cpuPerReq)),
+              // The private subscriber's process, which shares the machine in the daemon's rounds.
+              subscriber: summary(sat.daemon.map((r) => r.subscriberCpuPerReq ?? NaN)),
             },
       paced: {
         rate,
