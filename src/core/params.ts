@@ -26,9 +26,12 @@ export class Params {
     return new Params(values);
   }
 
-  /** The raw values, for the request journal. */
-  snapshot(): Record<string, unknown> {
-    return { ...this.values };
+  /**
+   * The raw values, for the request journal and rule matching: the parsed body or query itself,
+   * not a copy (nothing changes it; the journal keeps thousands of them).
+   */
+  snapshot(): Readonly<Record<string, unknown>> {
+    return this.values;
   }
 
   has(name: string): boolean {

@@ -374,7 +374,7 @@ function journal(
 ): void {
   if (!deps.journal) return;
   deps.journal({
-    path: `${call.route.method} ${call.route.path}`,
+    path: journalPath(call.route),
     account,
     params: params?.snapshot() ?? {},
     status,
@@ -382,6 +382,18 @@ function journal(
     ...(fault === undefined ? {} : { fault }),
     latencyMs: Math.round(Number(process.hrtime.bigint() - call.started) / 1e4) / 100,
   });
+}
+
+/** "POST /v5/order/create": one string per route, shared by every journal entry of it. */
+const journalPaths = new WeakMap<RouteDef, string>();
+
+function journalPath(route: RouteDef): string {
+  let path = journalPaths.get(route);
+  if (path === undefined) {
+    path = `${route.method} ${route.path}`;
+    journalPaths.set(route, path);
+  }
+  return path;
 }
 
 /** Reads the raw body up to `limit` bytes; more is refused without buffering it. */

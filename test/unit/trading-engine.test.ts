@@ -203,10 +203,10 @@ describe('linear market orders', () => {
     );
     for (const e of ex) {
       expect(e.isMaker).toBe(false);
-      expect(e.execValue.eq(e.execPrice.times(e.execQty))).toBe(true);
-      expect(e.execFee.eq(e.execValue.times(TAKER))).toBe(true);
+      expect(Big(e.execValue).eq(e.execPrice.times(e.execQty))).toBe(true);
+      expect(Big(e.execFee).eq(Big(e.execValue).times(TAKER))).toBe(true);
       expect(e.feeRate.eq(TAKER)).toBe(true);
-      expect(e.execPnl.eq(ZERO)).toBe(true);
+      expect(Big(e.execPnl).eq(ZERO)).toBe(true);
     }
     const value = sum(want.map((l) => px(lin, l.ticks).times(qy(lin, l.steps))));
     expect(usdt(main).eq(Big('100000').minus(value.times(TAKER)))).toBe(true);
@@ -292,7 +292,7 @@ describe('linear limit orders', () => {
     expect(e!.isMaker).toBe(true);
     expect(e!.execPrice.eq(px(lin, priceTicks))).toBe(true);
     expect(e!.execQty.eq(Big('0.02'))).toBe(true);
-    expect(e!.execFee.eq(value.times(MAKER))).toBe(true);
+    expect(Big(e!.execFee).eq(value.times(MAKER))).toBe(true);
     expect(usdt(main).eq(Big('100000').minus(value.times(MAKER)))).toBe(true);
     expect(position(env)!.size.eq(Big('0.02'))).toBe(true);
     // the fill printed a public trade at the order's price
@@ -327,7 +327,7 @@ describe('linear limit orders', () => {
     expect(last.isMaker).toBe(true);
     expect(last.execQty.eq(qy(lin, 30))).toBe(true);
     expect(last.execPrice.eq(px(lin, limit))).toBe(true);
-    expect(last.execFee.eq(last.execValue.times(MAKER))).toBe(true);
+    expect(Big(last.execFee).eq(Big(last.execValue).times(MAKER))).toBe(true);
     expect(env.ex.tradingEngine.book(lin).bids).toEqual([]);
   });
 
@@ -515,7 +515,7 @@ describe('positions, realised PnL and fees', () => {
 
     const pnl = exit.minus(entry);
     const fees = entry.times(TAKER).plus(exit.times(TAKER));
-    expect(sum(execsOf(sell).map((e) => e.execPnl)).eq(pnl)).toBe(true);
+    expect(sum(execsOf(sell).map((e) => Big(e.execPnl))).eq(pnl)).toBe(true);
     expect(sum(execsOf(sell).map((e) => e.closedSize!)).eq(Big('0.02'))).toBe(true);
     expect(usdt(main).eq(Big('100000').plus(pnl).minus(fees))).toBe(true);
     const pos = position(env)!;
@@ -579,7 +579,9 @@ describe('positions, realised PnL and fees', () => {
       pnl = pnl.plus(fillPnl);
       perFill.push(`${closed.toFixed(3)} ${fillPnl.toFixed(8)}`);
     }
-    expect(execsOf(flip).map((e) => `${e.closedSize!.toFixed(3)} ${e.execPnl.toFixed(8)}`)).toEqual(perFill);
+    expect(execsOf(flip).map((e) => `${e.closedSize!.toFixed(3)} ${Big(e.execPnl).toFixed(8)}`)).toEqual(
+      perFill,
+    );
     const fees = flip.cumExecValue.times(TAKER);
     expect(usdt(main).eq(wallet.plus(pnl).minus(fees))).toBe(true);
     pos = position(env)!;
@@ -619,7 +621,7 @@ describe('spot', () => {
     expect(spent.lte(Big('1000'))).toBe(true);
     for (const e of ex) {
       expect(e.feeCoin).toBe('BTC');
-      expect(e.execFee.eq(e.execQty.times(SPOT_FEE))).toBe(true);
+      expect(Big(e.execFee).eq(e.execQty.times(SPOT_FEE))).toBe(true);
     }
     expect(usdt(main).eq(Big('100000').minus(spent))).toBe(true);
     expect(main.balance('BTC').eq(Big('2').plus(got).minus(got.times(SPOT_FEE)))).toBe(true);
@@ -638,7 +640,7 @@ describe('spot', () => {
     expect(usdt(main).eq(Big('100000').plus(value).minus(value.times(SPOT_FEE)))).toBe(true);
     for (const e of execsOf(o)) {
       expect(e.feeCoin).toBe('USDT');
-      expect(e.execFee.eq(e.execValue.times(SPOT_FEE))).toBe(true);
+      expect(Big(e.execFee).eq(Big(e.execValue).times(SPOT_FEE))).toBe(true);
     }
   });
 
@@ -1219,8 +1221,8 @@ describe('liquidation', () => {
     expect(bustExec.execQty.eq(Big('0.03'))).toBe(true);
     expect(bustExec.order!.createType).toBe('CreateByLiq');
     const pnl = bust.times(Big('0.03')).minus(entry);
-    expect(bustExec.execPnl.eq(pnl)).toBe(true);
-    expect(bustExec.execFee.eq(bust.times(Big('0.03')).times(TAKER))).toBe(true);
+    expect(Big(bustExec.execPnl).eq(pnl)).toBe(true);
+    expect(Big(bustExec.execFee).eq(bust.times(Big('0.03')).times(TAKER))).toBe(true);
     expect(usdt(main).eq(wallet.plus(pnl).minus(bustExec.execFee))).toBe(true);
     expect(resting.status).toBe('Cancelled');
     expect(resting.cancelType).toBe('CancelByPrepareLiq');
@@ -1237,8 +1239,8 @@ describe('liquidation', () => {
     expect(pos.size.eq(ZERO)).toBe(true);
     const e = main.executions.at(-1)!;
     expect(e.execType).toBe('BustTrade');
-    expect(e.execPnl.eq(Big('-140'))).toBe(true);
-    expect(e.execFee.eq(ZERO)).toBe(true);
+    expect(Big(e.execPnl).eq(Big('-140'))).toBe(true);
+    expect(Big(e.execFee).eq(ZERO)).toBe(true);
     expect(usdt(main).eq(ZERO)).toBe(true);
   });
 });
@@ -1272,7 +1274,7 @@ describe('liquidation after funding', () => {
     expect(
       usdt(main).eq(
         Big('300')
-          .minus(sum(funding.map((e) => e.execFee)))
+          .minus(sum(funding.map((e) => Big(e.execFee))))
           .plus(main.executions.at(-1)!.execPnl),
       ),
     ).toBe(true);
@@ -1282,8 +1284,8 @@ describe('liquidation after funding', () => {
     expect(before.minus(locked).lt(im)).toBe(true);
     const e = main.executions.at(-1)!;
     expect(e.execType).toBe('BustTrade');
-    expect(e.execPnl.eq(locked.minus(before))).toBe(true);
-    expect(e.execFee.eq(ZERO)).toBe(true);
+    expect(Big(e.execPnl).eq(locked.minus(before))).toBe(true);
+    expect(Big(e.execFee).eq(ZERO)).toBe(true);
     expect(usdt(main).eq(locked)).toBe(true);
     expect(main.lockedOf('USDT').eq(locked)).toBe(true);
   });
@@ -1308,20 +1310,20 @@ describe('funding', () => {
     const e = f1[0]!;
     expect(e.feeRate.eq(rate)).toBe(true);
     expect(e.execQty.eq(Big('0.03'))).toBe(true);
-    expect(e.execFee.eq(e.execQty.times(e.execPrice).times(rate).round(8, Big.roundHalfUp))).toBe(true);
+    expect(Big(e.execFee).eq(e.execQty.times(e.execPrice).times(rate).round(8, Big.roundHalfUp))).toBe(true);
     expect(usdt(main).eq(wMain.minus(e.execFee))).toBe(true);
     const o = other.executions.find((x) => x.execType === 'Funding')!;
     expect(o.execTime).toBe(t1);
-    expect(o.execFee.eq(Big('0.02').times(o.execPrice).times(rate).round(8, Big.roundHalfUp).neg())).toBe(
-      true,
-    );
+    expect(
+      Big(o.execFee).eq(Big('0.02').times(o.execPrice).times(rate).round(8, Big.roundHalfUp).neg()),
+    ).toBe(true);
     expect(usdt(other).eq(wOther.minus(o.execFee))).toBe(true);
 
     // two more boundaries: 00:00 and 08:00 the next day
     env.clock.advance(16 * HOUR + 30 * 60_000);
     const times = main.executions.filter((x) => x.execType === 'Funding').map((x) => x.execTime);
     expect(times).toEqual([t1, t1 + 8 * HOUR, t1 + 16 * HOUR]);
-    const paid = sum(main.executions.filter((x) => x.execType === 'Funding').map((x) => x.execFee));
+    const paid = sum(main.executions.filter((x) => x.execType === 'Funding').map((x) => Big(x.execFee)));
     expect(usdt(main).eq(wMain.minus(paid))).toBe(true);
     expect(position(env)!.cumRealisedPnl.eq(main.cumRealised.get('USDT')!)).toBe(true);
   });
@@ -1420,9 +1422,9 @@ describe('matching between accounts', () => {
     expect(t!.seq).toBe(m!.seq);
     const value = price.times(Big('0.015'));
     expect(t!.isMaker).toBe(false);
-    expect(t!.execFee.eq(value.times(TAKER))).toBe(true);
+    expect(Big(t!.execFee).eq(value.times(TAKER))).toBe(true);
     expect(m!.isMaker).toBe(true);
-    expect(m!.execFee.eq(value.times(MAKER))).toBe(true);
+    expect(Big(m!.execFee).eq(value.times(MAKER))).toBe(true);
     expect(maker.status).toBe('PartiallyFilled');
     expect(maker.leavesSteps).toBe(5);
     expect(position(env, main)!.side).toBe('Buy');

@@ -459,13 +459,7 @@ class Harness {
           tpsl: [b(p.takeProfit), b(p.stopLoss)],
           seq: p.seq,
         })),
-        executions: a.executions.map((e) => [
-          e.execId,
-          e.execType,
-          b(e.execQty),
-          b(e.execPrice),
-          b(e.execFee),
-        ]),
+        executions: a.executions.map((e) => [e.execId, e.execType, b(e.execQty), b(e.execPrice), e.execFee]),
         closedPnl: a.closedPnl.map((c) => [c.orderId, b(c.closedSize), b(c.closedPnl)]),
       })),
     });
@@ -492,19 +486,19 @@ class Harness {
           );
         const inst = e.instrument;
         if (inst.category === 'linear') {
-          add(inst.settleCoin, e.execPnl.minus(e.execFee));
+          add(inst.settleCoin, Big(e.execPnl).minus(e.execFee));
           if (e.execType !== 'Funding') {
             const key = `${inst.symbol}:${e.order!.positionIdx}`;
             const signed = e.side === 'Buy' ? e.execQty : e.execQty.neg();
             net.set(key, (net.get(key) ?? ZERO).plus(signed));
           }
         } else if (e.side === 'Buy') {
-          add(inst.quoteCoin, e.execValue.neg());
+          add(inst.quoteCoin, Big(e.execValue).neg());
           add(inst.baseCoin, e.execQty.minus(e.execFee));
           if (e.feeCoin !== inst.baseCoin) problems.push(`${name}: spot buy fee in ${e.feeCoin}`);
         } else {
           add(inst.baseCoin, e.execQty.neg());
-          add(inst.quoteCoin, e.execValue.minus(e.execFee));
+          add(inst.quoteCoin, Big(e.execValue).minus(e.execFee));
           if (e.feeCoin !== inst.quoteCoin) problems.push(`${name}: spot sell fee in ${e.feeCoin}`);
         }
       }

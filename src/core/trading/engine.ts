@@ -9,7 +9,7 @@
  */
 import type { Account } from '../accounts/account.js';
 import type { Clock, TimerHandle } from '../clock.js';
-import { Big, div, isPositive, isZero, ZERO, type Big as BigT } from '../decimal.js';
+import { Big, div, isPositive, isZero, plain, ZERO, type Big as BigT } from '../decimal.js';
 import { ExchangeError, errors } from '../errors.js';
 import { NumericIds, uuidFrom } from '../ids.js';
 import type { Instrument } from '../instruments/instrument.js';
@@ -841,13 +841,14 @@ export class TradingEngine {
       side: order.side,
       execPrice: price,
       execQty: qty,
-      execValue: compact(value),
-      execFee: compact(fee),
+      execValue: plain(value),
+      execFee: plain(fee),
       feeRate,
       feeCoin: order.feeCoin,
       isMaker,
-      closedSize: closedSize === undefined ? undefined : compact(closedSize),
-      execPnl: compact(execPnl),
+      closedSize:
+        closedSize === undefined ? undefined : shared(qtyOf(inst, stepsOfQty(inst, closedSize)), closedSize),
+      execPnl: plain(execPnl),
       markPrice: priceOf(inst, m.markTicks),
       indexPrice: priceOf(inst, m.indexTicks),
       leavesQty: order.marketUnit === 'quoteCoin' ? ZERO : qtyOf(inst, Math.max(0, order.leavesSteps)),
@@ -1496,13 +1497,13 @@ export class TradingEngine {
         side: pos.side === '' ? 'Buy' : pos.side,
         execPrice: mark,
         execQty: pos.size,
-        execValue: value,
-        execFee: payment,
+        execValue: plain(value),
+        execFee: plain(payment),
         feeRate: rate,
         feeCoin: inst.settleCoin,
         isMaker: false,
         closedSize: ZERO,
-        execPnl: ZERO,
+        execPnl: '0',
         markPrice: mark,
         indexPrice: priceOf(inst, m.indexTicks),
         leavesQty: ZERO,

@@ -133,15 +133,20 @@ export interface Execution {
   readonly side: Side;
   readonly execPrice: Big;
   readonly execQty: Big;
-  readonly execValue: Big;
-  readonly execFee: Big;
+  /**
+   * Value, fee and realised PnL as their wire text (plain decimals), fixed when the fill happens:
+   * they never change, and an account keeps thousands of executions (a string is one small
+   * object where a Big is three).
+   */
+  readonly execValue: string;
+  readonly execFee: string;
   readonly feeRate: Big;
   readonly feeCoin: string;
   readonly isMaker: boolean;
   /** Position size this fill closed (linear), or undefined for spot. */
   readonly closedSize: Big | undefined;
-  /** Realised PnL of this fill before fees (linear). */
-  readonly execPnl: Big;
+  /** Realised PnL of this fill before fees (linear), as wire text. */
+  readonly execPnl: string;
   readonly markPrice: Big;
   readonly indexPrice: Big;
   /** Order state right after this fill (zero for funding). */
