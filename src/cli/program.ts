@@ -19,7 +19,6 @@ import {
   type RunningExchange,
 } from '../runtime/start-exchange.js';
 import { runInit } from './commands/init.js';
-import { runSchema } from './commands/schema.js';
 import { runValidate, type CliIo } from './commands/validate.js';
 
 const stdio: CliIo = {
@@ -187,7 +186,9 @@ export function buildProgram(): Command {
     .command('schema')
     .description('print the JSON Schema of scenario files (for editors; also in schema/scenario.schema.json)')
     .option('-o, --output <file>', 'write it to a file instead of stdout')
-    .action((opts: { output?: string }) => {
+    .action(async (opts: { output?: string }) => {
+      // Loaded on demand: the schema is built with TypeBox, which `serve` does not need.
+      const { runSchema } = await import('./commands/schema.js');
       process.exitCode = runSchema(stdio, opts);
     });
 

@@ -24,14 +24,9 @@ import { LineCounter, parseDocument, isAlias, isMap, isScalar, isSeq, type Docum
 import { Big, fromInt, parseDecimal, isMultipleOf, ONE, ZERO } from '../../core/decimal.js';
 import type { AccountSpec, ExchangeSeed, InstrumentSpec, MarketSpec, PositionSpec } from '../../core/seed.js';
 import { assertNever, type TradedCategory } from '../../core/types.js';
+import { packageRoot } from '../daemon-config.js';
 import { DURATION_PATTERN, parseDuration } from '../duration.js';
-import {
-  ScenarioSchema,
-  type Scenario,
-  type ScenarioAccount,
-  type ScenarioInstrument,
-  type ScenarioMarket,
-} from './schema.js';
+import type { Scenario, ScenarioAccount, ScenarioInstrument, ScenarioMarket } from './schema.js';
 
 // =============================================================================================
 // Public API
@@ -181,7 +176,7 @@ function parseChecked(text: string, file: string): ScenarioLoadResult {
  */
 function collectFindings(data: unknown): Finding[] {
   const schemaFindings: Finding[] = [];
-  checkAgainstSchema(SCHEMA_ROOT, data, [], schemaFindings);
+  checkAgainstSchema(schemaRootNode(), data, [], schemaFindings);
   const crossFindings: Finding[] = [];
   checkCrossFields(data, crossFindings);
   const flagged = new Set(schemaFindings.map((f) => formatPath(f.path)));
@@ -308,7 +303,18 @@ interface SchemaNode {
   errorMessage?: string;
 }
 
-const SCHEMA_ROOT = ScenarioSchema as unknown as SchemaNode;
+/**
+ * The schema the loader walks: schema/scenario.schema.json, the JSON Schema the package ships for
+ * editors. A test keeps it equal to the TypeBox definition in schema.ts; reading the JSON spares
+ * `serve` loading TypeBox (about a quarter of its start-up) just to build the same object.
+ */
+let schemaRoot: SchemaNode | undefined;
+function schemaRootNode(): SchemaNode {
+  schemaRoot ??= JSON.parse(
+    readFileSync(join(packageRoot(), 'schema', 'scenario.schema.json'), 'utf8'),
+  ) as SchemaNode;
+  return schemaRoot;
+}
 
 const regexCache = new Map<string, RegExp>();
 function regex(pattern: string): RegExp {
