@@ -27,6 +27,7 @@ COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY config ./config
 COPY scenarios ./scenarios
+COPY schema ./schema
 USER node
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \

@@ -310,9 +310,16 @@ interface SchemaNode {
  */
 let schemaRoot: SchemaNode | undefined;
 function schemaRootNode(): SchemaNode {
-  schemaRoot ??= JSON.parse(
-    readFileSync(join(packageRoot(), 'schema', 'scenario.schema.json'), 'utf8'),
-  ) as SchemaNode;
+  if (schemaRoot === undefined) {
+    const file = join(packageRoot(), 'schema', 'scenario.schema.json');
+    try {
+      schemaRoot = JSON.parse(readFileSync(file, 'utf8')) as SchemaNode;
+    } catch (err) {
+      throw new Error(
+        `bybit-mock: cannot read the scenario schema ${file} (${(err as Error).message}); the package is incomplete: reinstall it, or copy schema/ next to dist/`,
+      );
+    }
+  }
   return schemaRoot;
 }
 
