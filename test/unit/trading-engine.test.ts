@@ -18,6 +18,7 @@ import { Params } from '../../src/core/params.js';
 import type { BookSpec, ExchangeSeed } from '../../src/core/seed.js';
 import { bustPrice, liqPrice } from '../../src/core/trading/ledger.js';
 import type { Execution, Order } from '../../src/core/trading/model.js';
+import { closedPnlView } from '../../src/core/views/trading-views.js';
 import { btcInstrument } from '../support/seeds.js';
 
 const START = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -525,12 +526,33 @@ describe('positions, realised PnL and fees', () => {
     // one closed-PnL record for the closing order: PnL net of the opening and closing fees
     const rec = main.closedPnl.at(-1)!;
     expect(rec.orderId).toBe(sell.orderId);
-    expect(rec.closedSize.eq(Big('0.02'))).toBe(true);
-    expect(rec.cumEntryValue.eq(entry)).toBe(true);
-    expect(rec.cumExitValue.eq(exit)).toBe(true);
-    expect(rec.closedPnl.eq(pnl.minus(fees))).toBe(true);
-    expect(rec.avgEntryPrice.eq(entry.div(Big('0.02')).round(8, Big.roundHalfUp))).toBe(true);
+    // The newest record is still open (its order could fill more): running Big totals.
+    expect(rec.final).toBeUndefined();
+    const f = rec.open!;
+    expect(f.closedSize.eq(Big('0.02'))).toBe(true);
+    expect(f.cumEntryValue.eq(entry)).toBe(true);
+    expect(f.cumExitValue.eq(exit)).toBe(true);
+    expect(f.closedPnl.eq(pnl.minus(fees))).toBe(true);
+    expect(f.avgEntryPrice.eq(entry.div(Big('0.02')).round(8, Big.roundHalfUp))).toBe(true);
     expect(rec.fillCount).toBe(sellLevels.length);
+  });
+
+  test('a closed-PnL record becomes final text when the next one starts; its row does not change', () => {
+    const env = boot();
+    const { main } = env;
+    linear(env, { side: 'Buy', orderType: 'Market', qty: '0.03' });
+    env.clock.advance(10_000);
+    linear(env, { side: 'Sell', orderType: 'Market', qty: '0.01' });
+    const first = main.closedPnl.at(-1)!;
+    const whileOpen = closedPnlView(first);
+    expect(first.open).toBeDefined();
+    env.clock.advance(10_000);
+    linear(env, { side: 'Sell', orderType: 'Market', qty: '0.01' });
+    expect(main.closedPnl.at(-1)).not.toBe(first);
+    expect(first.open).toBeUndefined();
+    expect(first.final).toBeDefined();
+    expect(closedPnlView(first)).toEqual(whileOpen);
+    expect(Number(whileOpen.closedSize)).toBe(0.01);
   });
 
   test('adding to a position averages the entry; a larger opposite order nets and flips it', () => {

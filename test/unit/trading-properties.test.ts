@@ -15,6 +15,7 @@ import { Exchange } from '../../src/core/exchange.js';
 import { Params } from '../../src/core/params.js';
 import type { ExchangeSeed } from '../../src/core/seed.js';
 import { LEGAL_TRANSITIONS, type OrderStatus } from '../../src/core/trading/model.js';
+import { closedPnlView } from '../../src/core/views/trading-views.js';
 import { btcInstrument } from '../support/seeds.js';
 
 const START = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -460,7 +461,10 @@ class Harness {
           seq: p.seq,
         })),
         executions: a.executions.map((e) => [e.execId, e.execType, b(e.execQty), b(e.execPrice), e.execFee]),
-        closedPnl: a.closedPnl.map((c) => [c.orderId, b(c.closedSize), b(c.closedPnl)]),
+        closedPnl: a.closedPnl.map((c) => {
+          const v = closedPnlView(c);
+          return [c.orderId, v.closedSize, v.closedPnl];
+        }),
       })),
     });
   }

@@ -47,6 +47,7 @@ import {
   type TriggerBy,
 } from './model.js';
 import { checkPositionIdx, type OrderDraft } from './order-entry.js';
+import { closedPnlText } from '../views/trading-views.js';
 
 /** Market orders are IOC limits at this distance from the last price. @see facts §7.9 */
 const MARKET_BAND = 0.05;
@@ -960,7 +961,7 @@ export class TradingEngine {
     const list = pos.account.closedPnl;
     let rec = list.last();
     if (!rec || rec.orderId !== order.orderId) {
-      if (rec) compactClosedPnl(rec);
+      if (rec) finishClosedPnl(rec);
       rec = {
         serial: ++this.pnlSerial,
         positionIdx: pos.positionIdx,
@@ -972,12 +973,15 @@ export class TradingEngine {
         orderPrice: order.price,
         orderType: order.orderType,
         execType,
-        closedSize: ZERO,
-        cumEntryValue: ZERO,
-        avgEntryPrice: ZERO,
-        cumExitValue: ZERO,
-        avgExitPrice: ZERO,
-        closedPnl: ZERO,
+        open: {
+          closedSize: ZERO,
+          cumEntryValue: ZERO,
+          avgEntryPrice: ZERO,
+          cumExitValue: ZERO,
+          avgExitPrice: ZERO,
+          closedPnl: ZERO,
+        },
+        final: undefined,
         fillCount: 0,
         leverage: pos.leverage,
         createdTime: now,
@@ -985,12 +989,14 @@ export class TradingEngine {
       } satisfies ClosedPnl;
       list.push(rec);
     }
-    rec.closedSize = rec.closedSize.plus(closed);
-    rec.cumEntryValue = rec.cumEntryValue.plus(entryPart);
-    rec.cumExitValue = rec.cumExitValue.plus(exitPart);
-    rec.avgEntryPrice = round8(div(rec.cumEntryValue, rec.closedSize));
-    rec.avgExitPrice = round8(div(rec.cumExitValue, rec.closedSize));
-    rec.closedPnl = rec.closedPnl.plus(pnl).minus(fee);
+    // Only the newest record is open: an order's fills come before the next order's.
+    const f = rec.open!;
+    f.closedSize = f.closedSize.plus(closed);
+    f.cumEntryValue = f.cumEntryValue.plus(entryPart);
+    f.cumExitValue = f.cumExitValue.plus(exitPart);
+    f.avgEntryPrice = round8(div(f.cumEntryValue, f.closedSize));
+    f.avgExitPrice = round8(div(f.cumExitValue, f.closedSize));
+    f.closedPnl = f.closedPnl.plus(pnl).minus(fee);
     rec.fillCount += 1;
     rec.updatedTime = now;
   }
@@ -1608,14 +1614,11 @@ function shared(canonical: BigT, x: BigT): BigT {
   return canonical === x ? x : canonical.eq(x) ? canonical : compact(x);
 }
 
-/** A finished closed-PnL record no longer changes: compact its figures. */
-function compactClosedPnl(c: ClosedPnl): void {
-  c.closedSize = shared(qtyOf(c.instrument, stepsOfQty(c.instrument, c.closedSize)), c.closedSize);
-  c.cumEntryValue = compact(c.cumEntryValue);
-  c.avgEntryPrice = compact(c.avgEntryPrice);
-  c.cumExitValue = compact(c.cumExitValue);
-  c.avgExitPrice = compact(c.avgExitPrice);
-  c.closedPnl = compact(c.closedPnl);
+/** A finished closed-PnL record no longer changes: keep its figures as their wire text. */
+function finishClosedPnl(c: ClosedPnl): void {
+  if (c.open === undefined) return;
+  c.final = closedPnlText(c.instrument, c.open);
+  c.open = undefined;
 }
 
 /** Open, or triggered and about to be worked within the same command. */

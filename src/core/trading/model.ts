@@ -180,6 +180,16 @@ export interface Position {
   seq: number;
 }
 
+/** A closed-PnL record's figures: Bigs while it runs, wire text once final. */
+export interface ClosedPnlFigures<T> {
+  closedSize: T;
+  cumEntryValue: T;
+  avgEntryPrice: T;
+  cumExitValue: T;
+  avgExitPrice: T;
+  closedPnl: T;
+}
+
 /** One closed-PnL record: written each time an order reduces a position. */
 export interface ClosedPnl {
   readonly serial: number;
@@ -193,12 +203,14 @@ export interface ClosedPnl {
   readonly orderPrice: Big;
   readonly orderType: OrderType;
   readonly execType: 'Trade' | 'BustTrade';
-  closedSize: Big;
-  cumEntryValue: Big;
-  avgEntryPrice: Big;
-  cumExitValue: Big;
-  avgExitPrice: Big;
-  closedPnl: Big;
+  /**
+   * Running totals while the closing order may still fill: the account's newest record only.
+   * When a later record starts this one is final: `final` holds the figures as their wire text
+   * and `open` is dropped (an account keeps thousands of final records; a string is one small
+   * heap object where a Big is three).
+   */
+  open: ClosedPnlFigures<Big> | undefined;
+  final: ClosedPnlFigures<string> | undefined;
   fillCount: number;
   readonly leverage: Big;
   readonly createdTime: number;

@@ -33,7 +33,7 @@ import {
   unrealisedPnl,
   type CoinState,
 } from '../trading/ledger.js';
-import type { ClosedPnl, Execution, Order, Position } from '../trading/model.js';
+import type { ClosedPnl, ClosedPnlFigures, Execution, Order, Position } from '../trading/model.js';
 
 /** "0", "0.0", "0.00", ... by number of decimals (unset prices render as zero). */
 const zeros: string[] = [];
@@ -240,8 +240,21 @@ function positionFields(pos: Position, mark: BigT, leverage: BigT) {
   };
 }
 
+/** A closed-PnL record's figures as they go on the wire (fixed in the record once it is final). */
+export function closedPnlText(inst: Instrument, f: ClosedPnlFigures<BigT>): ClosedPnlFigures<string> {
+  return {
+    closedSize: qx(inst, f.closedSize),
+    cumEntryValue: plain(f.cumEntryValue),
+    avgEntryPrice: plain(f.avgEntryPrice),
+    cumExitValue: plain(f.cumExitValue),
+    avgExitPrice: plain(f.avgExitPrice),
+    closedPnl: plainRounded(f.closedPnl, 8),
+  };
+}
+
 export function closedPnlView(c: ClosedPnl) {
   const inst = c.instrument;
+  const f = c.final ?? closedPnlText(inst, c.open!);
   return {
     symbol: inst.symbol,
     orderType: c.orderType,
@@ -249,17 +262,17 @@ export function closedPnlView(c: ClosedPnl) {
     updatedTime: msText(c.updatedTime),
     side: c.side,
     orderId: c.orderId,
-    closedPnl: plainRounded(c.closedPnl, 8),
-    avgEntryPrice: plain(c.avgEntryPrice),
+    closedPnl: f.closedPnl,
+    avgEntryPrice: f.avgEntryPrice,
     qty: qx(inst, c.qty),
-    cumEntryValue: plain(c.cumEntryValue),
+    cumEntryValue: f.cumEntryValue,
     createdTime: msText(c.createdTime),
     orderPrice: px(inst, c.orderPrice),
-    closedSize: qx(inst, c.closedSize),
-    avgExitPrice: plain(c.avgExitPrice),
+    closedSize: f.closedSize,
+    avgExitPrice: f.avgExitPrice,
     execType: c.execType,
     fillCount: String(c.fillCount),
-    cumExitValue: plain(c.cumExitValue),
+    cumExitValue: f.cumExitValue,
   };
 }
 
