@@ -211,7 +211,7 @@ export async function benchLatency({ repeats, log, orders = 2000 }) {
     // Warm each server up first (JIT tiers, heap growth): a fresh daemon's first few thousand
     // orders run through code still being optimised and a heap still growing, which is start-up,
     // not the steady state this scenario measures.
-    for (const t of targets) await orderToFrame(t.url, 0, 3000);
+    for (const t of targets) await orderToFrame(t.url, 0, 6000);
     const runs = await alternate(targets, repeats, (t) => orderToFrame(t.url, orders, 200), log);
     return {
       name: 'order-to-frame',
