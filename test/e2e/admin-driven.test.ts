@@ -260,8 +260,18 @@ describe('ccxt.pro', () => {
     const closed = await admin('/connections/close', { stream: 'linear', mode: 'terminate' });
     expect(closed.closed.length).toBeGreaterThan(0);
     await within(pending, WAIT_MS, 'the watch pending during the drop settles');
-    const t = await within(pro.watchTicker(LINEAR), 5000, 'ticker after reconnecting');
-    expect(Number(t.last)).toBeGreaterThan(0);
+    // The pending watch may have settled with a ticker that arrived just before the drop; then
+    // the next call can still meet the dropped socket and reject with ccxt's NetworkError. Bots
+    // call watch again on that error, and the call after it reconnects.
+    let t: { last?: unknown } | undefined;
+    for (let attempt = 0; attempt < 2 && t === undefined; attempt++) {
+      try {
+        t = await within(pro.watchTicker(LINEAR), 5000, 'ticker after reconnecting');
+      } catch (e) {
+        if (attempt > 0 || (e as Error).name !== 'NetworkError') throw e;
+      }
+    }
+    expect(Number(t!.last)).toBeGreaterThan(0);
   });
 
   it('watchTicker and fetchTicker see an admin price move', async () => {
