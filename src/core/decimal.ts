@@ -15,8 +15,6 @@ const DECIMAL_RE = /^[+-]?(\d+\.?\d*|\.\d+)$/;
 export const ZERO = Big('0');
 export const ONE = Big('1');
 
-// Sign tests read the digits and sign directly. x.eq(ZERO) and friends copy their argument into a
-// new Big first (big.js does that in every comparison), and the order path makes dozens of them.
 /**
  * x.div(y), without the long division when y is a power of ten (the default leverage 10, sizes
  * such as 0.001 or 1): the quotient is x with its exponent shifted, exact, and what big.js
@@ -41,6 +39,8 @@ export const sum = (a: Big, b: Big): Big => (isZero(b) ? a : isZero(a) ? b : a.p
 /** a - b, giving back a itself when b is zero (no new Big). */
 export const difference = (a: Big, b: Big): Big => (isZero(b) ? a : a.minus(b));
 
+// Sign tests read the digits and sign directly. x.eq(ZERO) and friends copy their argument into a
+// new Big first (big.js does that in every comparison), and the order path makes dozens of them.
 /** x == 0 (either sign of zero), as x.eq(ZERO). */
 export const isZero = (x: Big): boolean => x.c[0] === 0;
 /** x > 0, as x.gt(ZERO). */

@@ -61,6 +61,8 @@ interface V5Call {
   req: IncomingMessage;
   res: ServerResponse;
   route: RouteDef;
+  /** "POST /v5/order/create": the route's key, one string shared by its journal entries. */
+  journalPath: string;
   /** Path and query as sent: signatures cover the raw query. */
   url: string;
   started: bigint;
@@ -72,19 +74,31 @@ export type RequestListener = (req: IncomingMessage, res: ServerResponse) => voi
 
 /** The daemon's HTTP request listener: v5 routes directly, everything else through Express. */
 export function createHttpApp(deps: HttpDeps): RequestListener {
-  const routes = new Map<string, RouteDef>();
-  for (const r of V5_ROUTES) routes.set(`${r.method} ${r.path}`, r);
+  const routes = new Map<string, { route: RouteDef; journalPath: string }>();
+  for (const r of V5_ROUTES) {
+    const key = `${r.method} ${r.path}`;
+    routes.set(key, { route: r, journalPath: key });
+  }
   const requestLog = requestLogger(deps);
   const app = expressApp(deps, requestLog);
   return (req, res) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
-    const route = routes.get(`${req.method} ${q < 0 ? url : url.slice(0, q)}`);
-    if (!route) {
+    const found = routes.get(`${req.method} ${q < 0 ? url : url.slice(0, q)}`);
+    if (!found) {
       app(req, res);
       return;
     }
-    const call: V5Call = { req, res, route, url, started: process.hrtime.bigint(), account: undefined };
+    const { route, journalPath } = found;
+    const call: V5Call = {
+      req,
+      res,
+      route,
+      journalPath,
+      url,
+      started: process.hrtime.bigint(),
+      account: undefined,
+    };
     res.on('finish', () =>
       logRequest(requestLog, call.req.method, route.path, res.statusCode, call.started, call.account),
     );
@@ -374,7 +388,7 @@ function journal(
 ): void {
   if (!deps.journal) return;
   deps.journal({
-    path: journalPath(call.route),
+    path: call.journalPath,
     account,
     params: params?.snapshot() ?? {},
     status,
@@ -382,18 +396,6 @@ function journal(
     ...(fault === undefined ? {} : { fault }),
     latencyMs: Math.round(Number(process.hrtime.bigint() - call.started) / 1e4) / 100,
   });
-}
-
-/** "POST /v5/order/create": one string per route, shared by every journal entry of it. */
-const journalPaths = new WeakMap<RouteDef, string>();
-
-function journalPath(route: RouteDef): string {
-  let path = journalPaths.get(route);
-  if (path === undefined) {
-    path = `${route.method} ${route.path}`;
-    journalPaths.set(route, path);
-  }
-  return path;
 }
 
 /** Reads the raw body up to `limit` bytes; more is refused without buffering it. */

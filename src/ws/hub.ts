@@ -151,6 +151,11 @@ export function textFrames(texts: readonly string[]): Buffer {
   return buf;
 }
 
+/** The TCP socket under a ws connection: ws has no public cork or raw write; it keeps it as `_socket`. */
+function socketOf(ws: WebSocket): Duplex | undefined {
+  return (ws as unknown as { _socket?: Duplex })._socket;
+}
+
 class Connection {
   account: Account | undefined;
   readonly topics = new Set<string>();
@@ -542,7 +547,7 @@ export class WsHub {
     if (conn.out.length === 0) return;
     const texts = conn.out;
     conn.out = [];
-    const sock = (conn.ws as unknown as { _socket?: Duplex })._socket;
+    const sock = socketOf(conn.ws);
     if (conn.ws.readyState !== WebSocket.OPEN || sock === undefined || sock.destroyed) return;
     sock.write(textFrames(texts));
   }
@@ -553,7 +558,7 @@ export class WsHub {
    */
   private terminate(conn: Connection): void {
     this.flushOut(conn);
-    const sock = (conn.ws as unknown as { _socket?: Duplex })._socket;
+    const sock = socketOf(conn.ws);
     if (sock !== undefined && this.corked.delete(sock)) sock.uncork();
     conn.ws.terminate();
   }
@@ -572,8 +577,8 @@ export class WsHub {
       return;
     }
     // One write per client per turn: a tick's frames (or an order's private frames) to one client
-    // leave in one syscall instead of one each. ws has no public cork; its socket is `_socket`.
-    const sock = (ws as unknown as { _socket?: Duplex })._socket;
+    // leave in one syscall instead of one each.
+    const sock = socketOf(ws);
     if (sock !== undefined && !this.corked.has(sock)) {
       this.corked.add(sock);
       sock.cork();

@@ -19,7 +19,6 @@ export type PrivateFamily = (typeof PRIVATE_FAMILIES)[number];
  * use a RenderedUpdate synchronously, within the `trading` event that produced it.
  */
 export interface RenderedUpdate {
-  rows(family: PrivateFamily): readonly { category: string; row: object }[] | undefined;
   /**
    * The JSON of the `data` array of a `family` frame, with only the rows of category `only`
    * (undefined: every row); undefined when there is no such row. Serialised once per update and
@@ -132,7 +131,6 @@ export function renderUpdate(u: TradingUpdate, exchange: Exchange): RenderedUpda
   };
   const texts = new Map<string, string | undefined>();
   return {
-    rows,
     data(family, only) {
       const key = only === undefined ? family : `${family} ${only}`;
       if (texts.has(key)) return texts.get(key);

@@ -847,8 +847,7 @@ export class TradingEngine {
       feeRate,
       feeCoin: order.feeCoin,
       isMaker,
-      closedSize:
-        closedSize === undefined ? undefined : shared(qtyOf(inst, stepsOfQty(inst, closedSize)), closedSize),
+      closedSize: closedSize === undefined ? undefined : sharedQty(inst, closedSize),
       execPnl: plain(execPnl),
       markPrice: priceOf(inst, m.markTicks),
       indexPrice: priceOf(inst, m.indexTicks),
@@ -1032,10 +1031,7 @@ export class TradingEngine {
     if (isPositive(order.locked)) this.setLocked(order, ZERO);
     // Closed orders are remembered in a bounded ring (the oldest closed is forgotten first), and
     // their figures no longer change: keep them compact.
-    order.cumExecQty = shared(
-      qtyOf(order.instrument, stepsOfQty(order.instrument, order.cumExecQty)),
-      order.cumExecQty,
-    );
+    order.cumExecQty = sharedQty(order.instrument, order.cumExecQty);
     order.cumExecValue = compact(order.cumExecValue);
     order.cumExecFee = compact(order.cumExecFee);
     a.rememberClosed(order);
@@ -1612,6 +1608,11 @@ function compact(x: BigT): BigT {
 /** `canonical` when it equals `x` (the shared instance of a tick or step multiple), else a compact `x`. */
 function shared(canonical: BigT, x: BigT): BigT {
   return canonical === x ? x : canonical.eq(x) ? canonical : compact(x);
+}
+
+/** A size on the instrument's step grid as the shared instance of that many steps. */
+function sharedQty(inst: Instrument, qty: BigT): BigT {
+  return shared(qtyOf(inst, stepsOfQty(inst, qty)), qty);
 }
 
 /** A finished closed-PnL record no longer changes: keep its figures as their wire text. */

@@ -337,7 +337,7 @@ export function walletCoinView(coin: string, s: CoinState, usdPrice: BigT) {
  */
 function marginRate(x: BigT, margin: BigT): string {
   if (!isPositive(margin)) return '0';
-  if (x.c[0] === 0 || (x.s > 0 && x.e - margin.e <= -6)) return '0';
+  if (isZero(x) || (x.s > 0 && x.e - margin.e <= -6)) return '0';
   return plain(divRound(x, margin, 4));
 }
 
