@@ -165,10 +165,23 @@ export function direction(pos: Position): 1 | -1 | 0 {
   return pos.side === 'Buy' ? 1 : pos.side === 'Sell' ? -1 : 0;
 }
 
+/**
+ * The last unrealised PnL per position, with the mark and figures it came from. Marks are the
+ * shared per-tick instances (priceOf), so while neither the position nor the mark moves this
+ * gives back the very same Big, and the wallet view's coin memo (which compares by identity)
+ * reuses the settle coin's row instead of rendering it again on every wallet read.
+ */
+const uplMemo = new WeakMap<Position, { mark: BigT; figures: PositionFigures; upl: BigT }>();
+
 export function unrealisedPnl(pos: Position, mark: BigT): BigT {
   if (isZero(pos.size)) return ZERO;
+  const f = figures(pos);
+  const m = uplMemo.get(pos);
+  if (m !== undefined && m.mark === mark && m.figures === f) return m.upl;
   const value = mark.times(pos.size);
-  return round8(direction(pos) === 1 ? value.minus(pos.entryValue) : pos.entryValue.minus(value));
+  const upl = round8(direction(pos) === 1 ? value.minus(pos.entryValue) : pos.entryValue.minus(value));
+  uplMemo.set(pos, { mark, figures: f, upl });
+  return upl;
 }
 
 export function positionIM(pos: Position): BigT {
