@@ -179,6 +179,35 @@ function render(results, checks, o) {
       'p99 <= 5 ms',
       verdict(checks, 'create-p99'),
     ]);
+    if (Number.isFinite(r.create.paced.daemonCores?.median))
+      rows.push([
+        '   server CPU use at that rate (cores, all threads)',
+        range(r.create.paced.daemonCores, 2),
+        range(r.create.paced.baselineCores, 2),
+        '',
+        'info',
+        '',
+      ]);
+    const m = r.create.moderate;
+    if (m) {
+      rows.push([
+        `   p50 / p99 at a fixed ${fmt(m.rate)} req/s, open loop, 50 conns (ms)`,
+        `${fmt(m.daemonP50.median, 1)} / ${range(m.daemonP99, 1)}`,
+        `${fmt(m.baselineP50.median, 1)} / ${range(m.baselineP99, 1)}`,
+        '',
+        'info',
+        '',
+      ]);
+      if (Number.isFinite(m.daemonCores?.median))
+        rows.push([
+          '   server CPU use at that rate (cores, all threads)',
+          range(m.daemonCores, 2),
+          range(m.baselineCores, 2),
+          '',
+          'info',
+          '',
+        ]);
+    }
   }
   if (r.market) {
     for (const k of ['tickers', 'orderbook']) {

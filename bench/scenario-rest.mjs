@@ -27,6 +27,8 @@ const LISTENING = /listening: REST (http:\/\/[0-9.:]+)/;
 export const TICKERS_PATH = '/v5/market/tickers?category=linear&symbol=BTCUSDT';
 export const ORDERBOOK_PATH = '/v5/market/orderbook?category=linear&symbol=BTCUSDT&limit=200';
 const CREATE_PATH = '/v5/order/create';
+/** Scenario 1's reference latency rate (orders/s), fixed so that it does not move with the machine. */
+const MODERATE_RATE = 1000;
 
 /** Alternating market buys and sells of the minimum size: every order fills, the position stays small. */
 const ORDER_BODIES = ['Buy', 'Sell'].map((side) =>
@@ -298,19 +300,27 @@ export async function benchOrderCreate({ duration, repeats, log }) {
     // saturation a closed loop's latency is only queueing (connections / throughput).
     const rate = Math.max(100, Math.round(summary(sat.daemon.map((r) => r.rps)).median / 2));
     let n = 0;
-    const pacedRuns = await alternate(
-      targets,
-      repeats,
-      (t) =>
-        paced(t.url, {
-          rate,
-          seconds: Math.max(2, duration - 1),
-          method: 'POST',
-          path: CREATE_PATH,
-          body: () => ORDER_BODIES[n++ & 1],
-        }),
-      log,
-    );
+    // Each paced round also reports how busy the server was: its CPU time (all threads) per
+    // second of the round, in cores. One order per event-loop turn costs far more than an order
+    // in a saturated turn, so half the saturated rate can keep a server nearly fully busy.
+    const pacedAt = (r, seconds) => async (t) => {
+      const cpu0 = cpuMicros(t.pid);
+      const t0 = performance.now();
+      const out = await paced(t.url, {
+        rate: r,
+        seconds,
+        method: 'POST',
+        path: CREATE_PATH,
+        body: () => ORDER_BODIES[n++ & 1],
+      });
+      const cpu1 = cpuMicros(t.pid);
+      if (cpu0 === undefined || cpu1 === undefined) return out;
+      return { ...out, cores: (cpu1 - cpu0) / ((performance.now() - t0) * 1000) };
+    };
+    const pacedRuns = await alternate(targets, repeats, pacedAt(rate, Math.max(2, duration - 1)), log);
+    // For reference, the same at a fixed moderate rate (far above what one account may send to
+    // Bybit, far below saturation), whatever the machine's speed.
+    const moderateRuns = await alternate(targets, repeats, pacedAt(MODERATE_RATE, 2), log);
     await sub.stop();
     const counted = /^\{"counts".*$/m.exec(readFileSync(sub.logFile, 'utf8'));
     const frames = counted ? JSON.parse(counted[0]).counts : {};
@@ -336,9 +346,27 @@ export async function benchOrderCreate({ duration, repeats, log }) {
         daemonP50: summary(pacedRuns.daemon.map((r) => r.p50)),
         daemonP99: summary(pacedRuns.daemon.map((r) => r.p99)),
         baselineP99: summary(pacedRuns.baseline.map((r) => r.p99)),
+        daemonCores: summary(pacedRuns.daemon.map((r) => r.cores ?? NaN)),
+        baselineCores: summary(pacedRuns.baseline.map((r) => r.cores ?? NaN)),
+      },
+      moderate: {
+        rate: MODERATE_RATE,
+        daemonP50: summary(moderateRuns.daemon.map((r) => r.p50)),
+        daemonP99: summary(moderateRuns.daemon.map((r) => r.p99)),
+        baselineP50: summary(moderateRuns.baseline.map((r) => r.p50)),
+        baselineP99: summary(moderateRuns.baseline.map((r) => r.p99)),
+        daemonCores: summary(moderateRuns.daemon.map((r) => r.cores ?? NaN)),
+        baselineCores: summary(moderateRuns.baseline.map((r) => r.cores ?? NaN)),
       },
       privateFrames: frames,
-      failures: failures([...sat.daemon, ...sat.baseline, ...pacedRuns.daemon, ...pacedRuns.baseline]),
+      failures: failures([
+        ...sat.daemon,
+        ...sat.baseline,
+        ...pacedRuns.daemon,
+        ...pacedRuns.baseline,
+        ...moderateRuns.daemon,
+        ...moderateRuns.baseline,
+      ]),
     };
   } finally {
     await sub?.stop();
